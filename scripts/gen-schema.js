@@ -1,0 +1,1 @@
+console.log('schema generation arrives with the scenario schema')

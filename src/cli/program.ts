@@ -1,0 +1,30 @@
+import { Command } from 'commander'
+import { VERSION } from '../version.js'
+import type { Io } from './io.js'
+
+/**
+ * buildProgram assembles the commander program. Each command lives in its own file and
+ * imports its heavy machinery lazily inside its action, so `--help` stays instant.
+ */
+export function buildProgram(io: Io): Command {
+  const program = new Command()
+    .name('likebench')
+    .description('Load testing and abuse simulation for like-APIs: honest latency, rate-limit and like-count verdicts.')
+    .version(VERSION, '-V, --version', 'print the version and exit')
+    .showSuggestionAfterError(true)
+    .showHelpAfterError('(run likebench --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride()
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ likebench validate scenarios/*.yaml         check scenario files, send nothing
+  $ likebench plan scenarios/like-farm.yaml     show what a run would send, and when
+
+Exit codes:
+  0 passed · 1 internal error · 2 usage error or invalid scenario · 3 target refused or
+  unreachable · 4 aborted · 99 a threshold or a defense verdict failed`,
+  )
+  return program
+}
