@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import type { Io } from './io.js'
+import { registerServe } from './serve.js'
 
 /**
  * buildProgram assembles the commander program. Each command lives in its own file and
@@ -15,6 +16,7 @@ export function buildProgram(io: Io): Command {
     .showHelpAfterError('(run likebench --help for usage)')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .exitOverride()
+  registerServe(program, io)
   program.addHelpText(
     'after',
     `
