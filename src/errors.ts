@@ -52,9 +52,9 @@ export interface Problem {
 export class ScenarioError extends LikebenchError {
   readonly problems: Problem[]
 
-  constructor(problems: Problem[]) {
+  constructor(problems: Problem[], message?: string) {
     const n = problems.length
-    super('LB_SCENARIO_INVALID', `${n} problem${n === 1 ? '' : 's'} in the scenario; nothing was sent.`, {
+    super('LB_SCENARIO_INVALID', message ?? `${n} problem${n === 1 ? '' : 's'} in the scenario; nothing was sent.`, {
       exitCode: ExitCode.usage,
     })
     this.name = 'ScenarioError'

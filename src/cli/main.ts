@@ -28,6 +28,13 @@ export function exitCodeFor(err: unknown, io: Io): number {
 }
 
 async function main(): Promise<void> {
+  // `likebench plan x.yaml | head` closes stdout early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+      throw e
+    })
+  }
   const io = processIo()
   try {
     await buildProgram(io).parseAsync(process.argv)

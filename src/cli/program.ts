@@ -2,6 +2,8 @@ import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import type { Io } from './io.js'
 import { registerServe } from './serve.js'
+import { registerValidate } from './validate.js'
+import { registerPlan } from './plan.js'
 
 /**
  * buildProgram assembles the commander program. Each command lives in its own file and
@@ -28,5 +30,7 @@ Exit codes:
   0 passed · 1 internal error · 2 usage error or invalid scenario · 3 target refused or
   unreachable · 4 aborted · 99 a threshold or a defense verdict failed`,
   )
+  registerValidate(program, io)
+  registerPlan(program, io)
   return program
 }
