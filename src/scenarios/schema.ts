@@ -211,7 +211,7 @@ export const ScenarioInput = z
       .optional(),
     posts: z
       .strictObject({
-        count: PositiveInt.optional(),
+        count: PositiveInt.max(1_000_000).optional().meta({ description: 'Posts have ids 1..count (at most 1,000,000).' }),
         pick: z
           .string()
           .regex(PICK_RE, { message: 'expected uniform, zipf(s) or hot(size, share%)' })
