@@ -1,0 +1,123 @@
+/**
+ * Sending one request and turning whatever happens into data (STYLE rules 4 and 8).
+ *
+ * The hot path is Exchange: a reusable undici dispatch handler. It is handed straight to
+ * `dispatcher.dispatch()`, so there is no promise, no Readable body stream and no header
+ * parsing per request. Response bytes are counted and dropped as they arrive,
+ * which keeps the connection alive whatever the body's size — unlike `body.dump()`, which
+ * destroys the socket past its limit — and up to `readBody` bytes are kept when a verdict
+ * needs the body.
+ *
+ * The interface is deliberately narrow: a request description in, an Outcome (status,
+ * error kind, sent and ended times, bytes, optional body) out through one callback, so a
+ * raw-socket transport can later stand in for undici behind the same shape.
+ *
+ * Times are performance.now() milliseconds, the real clock's timebase.
+ */
+import type { Dispatcher } from 'undici'
+import { classify, type ErrorKind } from './classify.js'
+
+/** SendRequest describes one request; build it (and its headers) at plan time and reuse it. */
+export interface SendRequest {
+  method: Dispatcher.HttpMethod
+  path: string
+  /** Flat [name, value, name, value, …] arrays are the cheapest form for undici. */
+  headers?: string[] | Record<string, string> | null
+  body?: string | Buffer | null
+  /** Keep up to this many bytes of the response body (0 or absent: count and drop it all). */
+  readBody?: number
+}
+
+/** Outcome is how a request ended; when `error` is set the exchange failed, whatever `status` says. */
+export interface Outcome {
+  /** The response status, or 0 if none arrived (a failure after the head keeps the status it had). */
+  status: number
+  error: ErrorKind | null
+  /** When the request was written to a connection (or handed to the pool, if it never got one). */
+  sentAt: number
+  /** When the response was fully read, or the failure was noticed. */
+  endedAt: number
+  /** Response body bytes received. */
+  bytes: number
+  /** The first `readBody` bytes of the body as UTF-8, when asked for. */
+  body: string | undefined
+}
+
+/** OnOutcome receives a finished Exchange; copy what you need before starting it again. */
+export type OnOutcome = (x: Exchange) => void
+
+/**
+ * Exchange runs one request at a time through undici's dispatch API and reports its Outcome.
+ * Keep a free list of them: an Exchange is reusable as soon as its callback has run.
+ * Subclass it to carry the caller's own per-request fields (actor slot, intended time).
+ */
+export class Exchange implements Outcome {
+  status = 0
+  error: ErrorKind | null = null
+  sentAt = 0
+  endedAt = 0
+  bytes = 0
+  body: string | undefined = undefined
+  private cap = 0
+  private kept = 0
+  private chunks: Buffer[] | null = null
+
+  constructor(private readonly onOutcome: OnOutcome) {}
+
+  /** start sends `req` through `pool`; the callback runs exactly once (synchronously only if the pool is closed). */
+  start(pool: Dispatcher, req: SendRequest): void {
+    this.status = 0
+    this.error = null
+    this.bytes = 0
+    this.body = undefined
+    this.cap = req.readBody ?? 0
+    this.kept = 0
+    this.chunks = null
+    this.sentAt = performance.now()
+    // undici reads only the dispatch fields it knows, so the request object is passed as is.
+    pool.dispatch(req as Dispatcher.DispatchOptions, this)
+  }
+
+  // --- undici's handler interface (the one its HTTP/1.1 client calls directly) ---
+
+  /** onConnect runs as the request is written to a socket: that is the actual send time. */
+  onConnect(): void {
+    this.sentAt = performance.now()
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.bytes += chunk.length
+    if (this.kept < this.cap) {
+      const take = chunk.length <= this.cap - this.kept ? chunk : chunk.subarray(0, this.cap - this.kept)
+      ;(this.chunks ??= []).push(take)
+      this.kept += take.length
+    }
+    return true
+  }
+
+  onComplete(): void {
+    this.endedAt = performance.now()
+    if (this.chunks !== null) this.body = Buffer.concat(this.chunks, this.kept).toString('utf8')
+    this.chunks = null
+    this.onOutcome(this)
+  }
+
+  onError(err: Error): void {
+    this.endedAt = performance.now()
+    this.error = classify(err)
+    this.chunks = null
+    this.onOutcome(this)
+  }
+}
+
+/** send is the convenient form: one request, one promise of its Outcome; it never rejects. */
+export function send(pool: Dispatcher, req: SendRequest): Promise<Outcome> {
+  return new Promise((resolve) => {
+    new Exchange((x) => resolve({ status: x.status, error: x.error, sentAt: x.sentAt, endedAt: x.endedAt, bytes: x.bytes, body: x.body })).start(pool, req)
+  })
+}
