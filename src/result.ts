@@ -7,40 +7,16 @@
 /** RESULT_SCHEMA_VERSION is the `schema` field of every result; bump it on an incompatible change. */
 export const RESULT_SCHEMA_VERSION = 1
 
-/** Stats summarises a latency distribution in milliseconds. */
-export interface Stats {
-  count: number
-  min: number
-  mean: number
-  p50: number
-  p90: number
-  p95: number
-  p99: number
-  p999: number
-  max: number
-}
+import type { Stats } from './metrics/hdr.js'
+import type { Counts as MetricCounts } from './metrics/slot.js'
+import type { ErrorKind } from './transport/classify.js'
 
-/** ErrorKind classifies a failed request by what went wrong on the wire. */
-export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'protocol' | 'fd_exhausted' | 'other'
+export type { ErrorKind, Stats }
 
-/** Counts are the request counters kept for the whole run and for each actor. */
-export interface Counts {
-  /** Requests sent (handed to the transport). */
-  requests: number
-  /** Requests answered with an HTTP status. */
-  responses: number
-  /** Transport failures plus 5xx answers. */
-  errors: number
-  /** Arrivals not sent because the in-flight cap was reached. */
-  dropped: number
-  /** Answers with a throttle status (429 unless the scenario says otherwise). */
-  throttled: number
-  /** 4xx answers other than throttling. */
-  rejected: number
-  /** Requests per second over the actor's (or run's) active time. */
+/** Counts are the request counters kept for the whole run and for each actor, with the achieved rate. */
+export interface Counts extends MetricCounts {
+  /** Requests per second over the actor's (or the run's) active time. */
   rps: number
-  status: Record<string, number>
-  errorKinds: Partial<Record<ErrorKind, number>>
 }
 
 /** LatencySection holds the three distributions likebench measures, with the corrected one as an HDR histogram. */
@@ -51,8 +27,8 @@ export interface LatencySection {
   uncorrected: Stats
   /** Actual minus intended send time: how far behind the generator was. */
   sendLag: Stats
-  /** The corrected histogram, compressed base64 HdrHistogram encoding (mergeable exactly). */
-  hdr: string
+  /** The corrected histogram as compressed base64 HdrHistogram (whole run only; mergeable exactly). */
+  hdr?: string
 }
 
 /** EndpointResult is one endpoint's figures within an actor. */

@@ -52,6 +52,8 @@ export interface ActorContext {
    * another answered should pass its own send time.
    */
   send(req: Outgoing, intendedMs: number, cb: (r: Sent) => void): void
+  /** source returns the pool index for connections bound to a local address (e.g. 127.0.0.3), for `Outgoing.source`. */
+  source(localAddress: string): number
   /** now is the engine clock's time, on the timebase of `intendedMs`. */
   now(): number
 }

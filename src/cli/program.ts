@@ -4,6 +4,7 @@ import type { Io } from './io.js'
 import { registerServe } from './serve.js'
 import { registerValidate } from './validate.js'
 import { registerPlan } from './plan.js'
+import { registerRun } from './run.js'
 
 /**
  * buildProgram assembles the commander program. Each command lives in its own file and
@@ -23,6 +24,7 @@ export function buildProgram(io: Io): Command {
     'after',
     `
 Examples:
+  $ likebench run scenarios/quickstart.yaml     run the quick start against the built-in target
   $ likebench validate scenarios/*.yaml         check scenario files, send nothing
   $ likebench plan scenarios/like-farm.yaml     show what a run would send, and when
 
@@ -32,5 +34,6 @@ Exit codes:
   )
   registerValidate(program, io)
   registerPlan(program, io)
+  registerRun(program, io)
   return program
 }

@@ -14,6 +14,7 @@ export function fakeActorContext(yaml: string, actorIndex = 0, answer: (req: Out
   const users = generatedUsers(plan.users.count, 'secret')
   const sent: Array<{ req: Outgoing; intendedMs: number }> = []
   let now = 0
+  const sources: string[] = []
   const ctx: ActorContext = {
     plan, actor, index: actorIndex, users,
     pickPost: postPicker(plan.posts),
@@ -23,7 +24,11 @@ export function fakeActorContext(yaml: string, actorIndex = 0, answer: (req: Out
       sent.push({ req, intendedMs })
       cb({ status: 200, error: null, sentAt: now, endedAt: now, bytes: 0, body: undefined, ...answer(req) })
     },
+    source: (address) => {
+      const i = sources.indexOf(address)
+      return i >= 0 ? i + 1 : sources.push(address)
+    },
     now: () => now,
   }
-  return { ctx, sent, plan, users, advance: (ms: number) => (now += ms) }
+  return { ctx, sent, plan, users, sources, advance: (ms: number) => (now += ms) }
 }

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto'
+import { ACTORS } from '../actors/index.js'
+import { Templates } from '../actors/requests.js'
+import { ENDPOINT_NAMES, type Actor, type ActorContext } from '../actors/types.js'
+import { postPicker } from '../identities/posts.js'
+import { generatedUsers, loadCsvUsers, type Users } from '../identities/users.js'
+import { Recorder, type Snapshot } from '../metrics/recorder.js'
+import { hashString, streamKey } from '../rng.js'
+import type { Finding, RunResult } from '../result.js'
+import type { ActorPlan, Plan } from '../scenarios/types.js'
+import { arrivalModel, schedule } from './arrival.js'
+import { realClock, type Clock } from './clock.js'
+import { runClosed, runOpen, type DispatchResult } from './dispatch.js'
+import { HealthMonitor } from './health.js'
+import { buildResult } from './result.js'
+import { Sender } from './sender.js'
+import { checkRails, resolveTarget, type Limits, DEFAULT_LIMITS } from './target.js'
+
+/**
+ * A run, start to finish: safety rails, the target, identities, one actor per plan entry,
+ * every actor dispatched from one shared start time, a bounded drain, and the result. The
+ * runner owns nothing it does not stop: pools are closed and a built-in target is stopped
+ * however the run ends (finished, aborted, or failed).
+ */
+
+/** RunOptions are what the CLI (or a test) decides about a run besides its plan. */
+export interface RunOptions {
+  limits?: Limits
+  /** Aborting it stops sending; the run still drains, summarises and returns a result marked aborted. */
+  signal?: AbortSignal
+  clock?: Clock
+  /** Called about once a second with live progress. */
+  onSnapshot?: (s: Snapshot) => void
+  snapshotMs?: number
+  /** Called once the target answers and sending is about to start. */
+  onStart?: (info: { url: string; runId: string; builtin: boolean }) => void
+  /** Let the built-in target record arrival times (for race spread measurements). */
+  debugArrivals?: boolean
+}
+
+/** LEAD_MS is how far ahead of now the shared start time is set, so every actor starts on schedule. */
+const LEAD_MS = 20
+/** ABORT_DRAIN_MS bounds how long an aborted run waits for requests still in flight. */
+const ABORT_DRAIN_MS = 2000
+
+/** runPlan runs a compiled plan and returns its result document. */
+export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunResult> {
+  checkRails(plan, opts.limits ?? DEFAULT_LIMITS)
+  const startedAt = new Date()
+  const target = await resolveTarget(plan, { debugArrivals: opts.debugArrivals ?? false })
+  const clock = opts.clock ?? realClock()
+  const runId = randomBytes(8).toString('hex')
+  const stop = new AbortController()
+  const onAbort = () => stop.abort()
+  opts.signal?.addEventListener('abort', onAbort)
+  let progress: NodeJS.Timeout | undefined
+  let run: Running | undefined
+  try {
+    const users = await loadUsers(plan, target.secret)
+    run = prepare(plan, users, runId, target.url, clock)
+    const { recorder, actors, t0 } = run
+    opts.onStart?.({ url: target.url, runId, builtin: target.builtin })
+    if (opts.onSnapshot) {
+      const onSnapshot = opts.onSnapshot
+      progress = setInterval(() => onSnapshot(recorder.snapshot(clock.now())), opts.snapshotMs ?? 1000)
+    }
+    const health = new HealthMonitor()
+    const dispatched = await Promise.all(plan.actors.map((a, i) => dispatch(plan, a, actors[i]!, i, t0, clock, stop.signal, recorder)))
+    await drain(dispatched, stop.signal.aborted ? ABORT_DRAIN_MS : plan.target.timeoutMs + 1000)
+    const durationMs = clock.now() - t0
+    const findings: Finding[] = actors.flatMap((a) => a.findings())
+    const summary = recorder.summary()
+    const generator = health.finish(summary.latency.sendLag, summary.totals.dropped)
+    return buildResult({ plan, target, runId, startedAt, durationMs, summary, findings, generator, aborted: stop.signal.aborted })
+  } finally {
+    if (progress) clearInterval(progress)
+    opts.signal?.removeEventListener('abort', onAbort)
+    await run?.sender.close()
+    await target.stop()
+    run?.recorder.destroy()
+  }
+}
+
+/** Running is a run's machinery, built once the identities are loaded. */
+interface Running {
+  recorder: Recorder
+  sender: Sender
+  actors: Actor[]
+  /** The shared start time: every actor's schedule counts from it. */
+  t0: number
+}
+
+function prepare(plan: Plan, users: Users, runId: string, url: string, clock: Clock): Running {
+  const t0 = clock.now() + LEAD_MS
+  const recorder = new Recorder({ actors: plan.actors.map((a) => a.name), endpoints: ENDPOINT_NAMES, throttleStatus: plan.throttleStatus, startMs: t0 })
+  const sender = new Sender(url, plan.target.connections, plan.target.timeoutMs, recorder)
+  return { recorder, sender, actors: makeActors(plan, users, runId, recorder, sender, clock), t0 }
+}
+
+async function loadUsers(plan: Plan, secret: string): Promise<Users> {
+  if (plan.users.kind === 'file') return loadCsvUsers(plan.users.file)
+  return generatedUsers(plan.users.count, secret || 'likebench')
+}
+
+function makeActors(plan: Plan, users: Users, runId: string, recorder: Recorder, sender: Sender, clock: Clock): Actor[] {
+  const templates = new Templates(plan.api, users, runId)
+  const pickPost = postPicker(plan.posts)
+  return plan.actors.map((actor, index) => {
+    const slots = ENDPOINT_NAMES.map((ep) => recorder.slot(actor.name, ep))
+    const ctx: ActorContext = {
+      plan, actor, index, users, pickPost, templates,
+      rngKey: streamKey(plan.seed, hashString(actor.name)),
+      send: (req, intendedMs, cb) => sender.send(req, slots[req.endpoint]!, index, intendedMs, cb),
+      source: (address) => sender.source(address),
+      now: () => clock.now(),
+    }
+    return ACTORS[actor.kind](ctx)
+  })
+}
+
+function dispatch(plan: Plan, a: ActorPlan, actor: Actor, index: number, t0: number, clock: Clock, signal: AbortSignal, recorder: Recorder): Promise<DispatchResult> {
+  if (a.model === 'closed') {
+    return runClosed({ concurrency: a.concurrency!, durationMs: a.durationMs, fire: actor.fire, signal, clock, startMs: t0 + a.startMs })
+  }
+  const s = schedule(arrivalModel(a.stages), a.arrivals, plan.seed, hashString(a.name))
+  return runOpen({
+    cursor: s.cursor(), clock, startMs: t0 + a.startMs, fire: actor.fire, maxInFlight: a.maxInFlight, signal,
+    onDrop: () => recorder.drop(index),
+  })
+}
+
+/** drain waits for requests still in flight, at most `ms`; the pools' close aborts whatever is left. */
+async function drain(dispatched: DispatchResult[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
+  await Promise.race([Promise.all(dispatched.map((d) => d.inFlight.idle())), timeout])
+  clearTimeout(timer)
+}

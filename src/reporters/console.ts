@@ -1,0 +1,87 @@
+import { Chalk, type ChalkInstance } from 'chalk'
+import type { ActorResult, Counts, RunResult } from '../result.js'
+import { int, ms, table } from './table.js'
+import type { Reporter } from './types.js'
+
+/**
+ * The summary a person reads after a run: per actor the volume, corrected latency, status
+ * classes, throttling, errors and drops; the defenses; the generator's health; and one
+ * last line with the verdict. Latency here is always the corrected kind (from the intended
+ * send time) unless labelled otherwise.
+ */
+
+function classes(c: Counts): { x2: number; x4: number; x5: number } {
+  let x2 = 0
+  let x4 = 0
+  let x5 = 0
+  for (const [code, n] of Object.entries(c.status)) {
+    const k = Number(code)
+    if (k >= 200 && k < 300) x2 += n
+    else if (k >= 400 && k < 500) x4 += n
+    else if (k >= 500) x5 += n
+  }
+  return { x2, x4, x5 }
+}
+
+function actorRow(name: string, a: Pick<ActorResult, 'model'> & Counts & { latency: ActorResult['latency'] }): string[] {
+  const c = classes(a)
+  const transport = Object.values(a.errorKinds).reduce((n, v) => n + (v ?? 0), 0)
+  const l = a.latency.corrected
+  return [name, a.model, int(a.requests), `${a.rps.toFixed(1)}/s`, ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max),
+    int(c.x2), int(c.x4 - a.throttled), int(a.throttled), int(c.x5), int(transport), int(a.dropped)]
+}
+
+/** renderSummary renders a result for a terminal; `color` turns on ANSI colours. */
+export function renderSummary(r: RunResult, color = false): string {
+  const k: ChalkInstance = new Chalk({ level: color ? 1 : 0 })
+  const out: string[] = []
+  const target = r.target.builtin ? `built-in target ${r.target.url}` : r.target.url
+  out.push(k.bold(`likebench ${r.likebench} · ${r.scenario.name} · seed ${r.scenario.seed} · ${target} · ${(r.durationMs / 1000).toFixed(1)}s`), '')
+  const head = ['actor', 'model', 'requests', 'rate', 'p50', 'p90', 'p99', 'max', '2xx', '4xx', '429', '5xx', 'errors', 'dropped']
+  const rows = Object.entries(r.actors).map(([name, a]) => actorRow(name, a))
+  if (rows.length > 1) rows.push(actorRow('all', { ...r.totals, model: r.actors[Object.keys(r.actors)[0]!]!.model, latency: r.latency }))
+  out.push(table([head.map((h) => k.dim(h)), ...rows]))
+  out.push(k.dim('latency is corrected: measured from when each request was due, not when it was sent'))
+  const u = r.latency.uncorrected
+  out.push(k.dim(`uncorrected p50 ${ms(u.p50)} p99 ${ms(u.p99)} · send lag p99 ${ms(r.latency.sendLag.p99)}`))
+  const kinds = Object.entries(r.totals.errorKinds).filter(([, n]) => n)
+  if (kinds.length) out.push(`errors by kind: ${kinds.map(([kind, n]) => `${kind} ${int(n!)}`).join(', ')}`)
+  const closed = Object.entries(r.actors).filter(([, a]) => a.model === 'closed').map(([n]) => n)
+  if (closed.length) out.push(k.yellow(`closed model (${closed.join(', ')}): virtual users wait for answers, so their rate is what the target allowed, not a schedule`))
+  if (r.findings.length) {
+    out.push('', k.bold('Defenses'))
+    out.push(table(r.findings.map((f) => [f.ok ? k.green('held  ') : k.red('BROKEN'), f.actor, f.message])))
+  }
+  if (r.thresholds.length) {
+    out.push('', k.bold('Thresholds'))
+    out.push(table(r.thresholds.map((t) => [t.ok ? k.green('pass') : k.red('FAIL'), t.metric, t.expr, `(${t.value === null ? 'no data' : +t.value.toFixed(3)})`])))
+  }
+  out.push('', generatorLines(r, k))
+  out.push('', verdictLine(r, k))
+  return out.join('\n') + '\n'
+}
+
+function generatorLines(r: RunResult, k: ChalkInstance): string {
+  const g = r.generator
+  const line = `generator: cpu ${g.cpuPercent}% · event-loop delay p99 ${ms(g.eventLoopLagMs.p99)} · send lag p99 ${ms(g.sendLagMs.p99)}`
+  if (!g.saturated) return k.dim(`${line} · kept up with the schedule`)
+  return [
+    k.bgYellow.black(' WARNING: the load generator fell behind its own schedule '),
+    k.yellow(`${line}`),
+    k.yellow(`reasons: ${g.reasons.join('; ')}`),
+    k.yellow('The figures above describe the generator, not the target: lower the rate or add --workers.'),
+  ].join('\n')
+}
+
+function verdictLine(r: RunResult, k: ChalkInstance): string {
+  switch (r.verdict) {
+    case 'passed': return k.green.bold(`PASSED  ${r.reason}`)
+    case 'failed': return k.red.bold(`FAILED  ${r.reason}`)
+    case 'aborted': return k.yellow.bold(`ABORTED  ${r.reason}`)
+  }
+}
+
+/** consoleReporter renders the human summary. */
+export const consoleReporter: Reporter = {
+  render: (r, o) => renderSummary(r, o.color),
+}
