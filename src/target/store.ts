@@ -3,8 +3,15 @@
  * database: every operation pays the modelled round trip (`--latency`), and the dedupe
  * decides what a like does when the same user already liked the post.
  */
-import { setImmediate as nextMacrotask, setTimeout as sleep } from 'node:timers/promises'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { LatencySpec } from './options.js'
+
+/**
+ * RACY_GAP_MS is the gap racy-dedupe leaves between check and insert when no latency is
+ * modelled: one timer macrotask, at least 1 ms, about a database round trip on loopback and
+ * wider than a last-byte-synchronised burst (abuse.md §8.4), so a race can land in it.
+ */
+export const RACY_GAP_MS = 1
 
 /** DedupeMode says how a like is deduplicated: atomically (sound), check-then-insert (racy-dedupe) or not at all (no-dedupe). */
 export type DedupeMode = 'atomic' | 'racy' | 'none'
@@ -57,7 +64,7 @@ export class LikeStore {
    */
   private async racyLike(post: number, user: string): Promise<LikeResult> {
     const seen = this.likersOf(post).has(user)
-    await (this.roundTrip() ?? nextMacrotask())
+    await (this.roundTrip() ?? sleep(RACY_GAP_MS))
     if (seen) return { liked: true, changed: false, likes: this.counts[post]! }
     this.likersOf(post).add(user)
     this.counts[post]!++
@@ -69,7 +76,7 @@ export class LikeStore {
     let had: boolean
     if (this.dedupe === 'racy') {
       had = this.likersOf(post).has(user)
-      await (this.roundTrip() ?? nextMacrotask())
+      await (this.roundTrip() ?? sleep(RACY_GAP_MS))
       this.likersOf(post).delete(user)
     } else {
       await this.roundTrip()

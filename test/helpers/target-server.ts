@@ -2,6 +2,7 @@
  * Test helpers for the reference like-API: start one in-process on 127.0.0.1:0 and speak to
  * it over real HTTP.
  */
+import { connect, type Socket } from 'node:net'
 import type { Clock } from '../../src/target/limiter.js'
 import { resolveTargetConfig, type RawTargetOptions } from '../../src/target/options.js'
 import { createTargetServer, type TargetServer } from '../../src/target/server.js'
@@ -58,4 +59,28 @@ export function statuses(replies: Reply[]): Record<number, number> {
   const out: Record<number, number> = {}
   for (const r of replies) out[r.status] = (out[r.status] ?? 0) + 1
   return out
+}
+
+/**
+ * socketBurst connects `n` sockets, lets the server accept them, then writes the same raw
+ * request on all of them in one loop (a race burst, as the race engine sends it) and
+ * collects the status codes.
+ */
+export async function socketBurst(url: string, n: number, raw: string): Promise<number[]> {
+  const { port } = new URL(url)
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Socket>((resolve, reject) => {
+      const s = connect(Number(port), '127.0.0.1', () => resolve(s)).on('error', reject)
+      s.setNoDelay(true)
+    })),
+  )
+  await new Promise((r) => setTimeout(r, 20)) // settle: the server has set the connections up
+  const replies = sockets.map((s) => new Promise<number>((resolve) => {
+    s.once('data', (d: Buffer) => {
+      resolve(Number(d.toString('latin1').slice(9, 12)))
+      s.destroy()
+    })
+  }))
+  for (const s of sockets) s.write(raw)
+  return Promise.all(replies)
 }
