@@ -3,10 +3,17 @@
  *
  * The hot path is Exchange: a reusable undici dispatch handler. It is handed straight to
  * `dispatcher.dispatch()`, so there is no promise, no Readable body stream and no header
- * parsing per request. Response bytes are counted and dropped as they arrive,
- * which keeps the connection alive whatever the body's size — unlike `body.dump()`, which
- * destroys the socket past its limit — and up to `readBody` bytes are kept when a verdict
- * needs the body.
+ * parsing per request: against nginx on loopback it cost ~25 µs of CPU per request where
+ * `request()` + `body.dump()` cost ~29 µs (closed loop, 50 connections, medians of 5).
+ * It implements undici's original handler methods (onConnect/onHeaders/onData/…), which
+ * the HTTP/1.1 client calls directly; undici's types mark them deprecated in favour of the
+ * controller API, which measured the same here but wraps every request in two extra
+ * objects and parses every response's headers into one. Moving to it touches this class
+ * only.
+ *
+ * Response bytes are counted and dropped as they arrive, which keeps the connection alive
+ * whatever the body's size — unlike `body.dump()`, which destroys the socket past its
+ * limit — and up to `readBody` bytes are kept when a verdict needs the body.
  *
  * The interface is deliberately narrow: a request description in, an Outcome (status,
  * error kind, sent and ended times, bytes, optional body) out through one callback, so a
@@ -21,7 +28,7 @@ import { classify, type ErrorKind } from './classify.js'
 export interface SendRequest {
   method: Dispatcher.HttpMethod
   path: string
-  /** Flat [name, value, name, value, …] arrays are the cheapest form for undici. */
+  /** A flat [name, value, name, value, …] array or a plain object, built once per identity. */
   headers?: string[] | Record<string, string> | null
   body?: string | Buffer | null
   /** Keep up to this many bytes of the response body (0 or absent: count and drop it all). */
