@@ -14,8 +14,10 @@
  * gap of a 2,000/s schedule would burn a whole core doing nothing, on a machine that often
  * runs the target too. Polling draws from a token bucket refilled at `spinBudget` of a core;
  * when it runs dry, sleeps fall back to millisecond timers (late by up to ~1.5 ms, never
- * early) until it refills. Under real load the loop is busy with I/O, its turns are long and
- * few, and the budget is barely touched.
+ * early) until it refills. Measured against nginx on loopback (after warm-up): at 1,000/s a
+ * budget of 0.25 gave a send lag p50 of 0.40 ms for 0.43 of a core, a budget of 1 gave
+ * 0.014 ms for a whole core; at 10,000/s, 0.14 ms (0.73 core) against 0.008 ms (1.0).
+ * Raise the budget when send lag matters more than the generator's CPU.
  */
 
 /** Clock is the engine's source of time: `now()` in ms, and a sleep that never returns early. */
