@@ -156,7 +156,7 @@ export class Recorder {
     const intervalMs = now - this.lastAt
     const done = this.finished - this.lastFinished
     const actors = this.actors.map((name, a) => {
-      const c = this.actorCounts(a)
+      const c = this.counts(this.actorSlots(a), this.dropped[a]!)
       return { name, requests: c.requests, throttled: c.throttled, errors: c.errors, dropped: c.dropped }
     })
     const snap: Snapshot = {
@@ -181,11 +181,10 @@ export class Recorder {
     const all = this.slots.map((_, i) => i)
     const actors: RecorderSummary['actors'] = {}
     this.actors.forEach((name, a) => {
-      const mine = this.endpoints.map((_, e) => a * this.endpoints.length + e)
+      const mine = this.actorSlots(a)
       const endpoints: Record<string, Counts & { latency: LatencySummary }> = {}
-      this.endpoints.forEach((ep, e) => {
-        const i = a * this.endpoints.length + e
-        if (this.slots[i]!.requests > 0) endpoints[ep] = { ...this.counts([i], 0), latency: this.latency([i]).summary }
+      mine.forEach((i, e) => {
+        if (this.slots[i]!.requests > 0) endpoints[this.endpoints[e]!] = { ...this.counts([i], 0), latency: this.latency([i]).summary }
       })
       actors[name] = { ...this.counts(mine, this.dropped[a]!), latency: this.latency(mine).summary, endpoints }
     })
@@ -203,9 +202,9 @@ export class Recorder {
     const actors: EncodedRecorder['actors'] = {}
     this.actors.forEach((name, a) => {
       const endpoints: Record<string, EncodedSlot> = {}
-      this.endpoints.forEach((ep, e) => {
-        const s = this.slots[a * this.endpoints.length + e]!
-        if (s.requests > 0) endpoints[ep] = s.encode()
+      this.actorSlots(a).forEach((i, e) => {
+        const s = this.slots[i]!
+        if (s.requests > 0) endpoints[this.endpoints[e]!] = s.encode()
       })
       actors[name] = { dropped: this.dropped[a]!, endpoints }
     })
@@ -245,17 +244,13 @@ export class Recorder {
     return s > 0 ? s : 0
   }
 
-  private actorCounts(a: number): Counts {
-    const mine = this.endpoints.map((_, e) => a * this.endpoints.length + e)
-    return this.counts(mine, this.dropped[a]!)
+  /** actorSlots lists actor a's slot indices, one per endpoint, in endpoint order. */
+  private actorSlots(a: number): number[] {
+    return this.endpoints.map((_, e) => a * this.endpoints.length + e)
   }
 
   private counts(slots: number[], dropped: number): Counts {
-    return summarise(
-      slots.map((i) => this.slots[i]!),
-      this.throttle,
-      dropped,
-    )
+    return summarise(slots.map((i) => this.slots[i]!), this.throttle, dropped)
   }
 
   /** latency merges the slots' histograms into temporary ones, reads their Stats and frees them. */
