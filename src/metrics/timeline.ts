@@ -68,11 +68,6 @@ export class Timeline {
     this.open.recordValue(latencyUs)
   }
 
-  /** length is the number of seconds with a row. */
-  get length(): number {
-    return this.rows.sent.length
-  }
-
   /** toRows renders the timeline as rows, the current second included. */
   toRows(): TimelineRow[] {
     const e = this.encode()
