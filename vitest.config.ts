@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Integration tests start real servers and child processes; two cores, so keep it modest.

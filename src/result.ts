@@ -1,111 +1,124 @@
+import * as z from 'zod'
+import { ERROR_KINDS, type ErrorKind } from './transport/classify.js'
+
 /**
  * The result document of a run (DESIGN.md section 5): one JSON object, versioned, from which
- * every report is rendered. Times are milliseconds; latencies are floats. Reporters import
- * only these types.
+ * every report is rendered. Times are milliseconds; latencies are floats. It is defined once,
+ * in zod: the TypeScript types below are inferred from it, and scripts/gen-schema.js derives
+ * the published schema/result.schema.json from it. Reporters import only the types.
  */
 
 /** RESULT_SCHEMA_VERSION is the `schema` field of every result; bump it on an incompatible change. */
 export const RESULT_SCHEMA_VERSION = 1
 
-import type { Stats } from './metrics/hdr.js'
-import type { Counts as MetricCounts } from './metrics/slot.js'
-import type { ErrorKind } from './transport/classify.js'
+const num = z.number()
+const count = z.number().int().nonnegative()
 
-export type { ErrorKind, Stats }
+/** StatsSchema summarises a distribution in milliseconds. */
+export const StatsSchema = z.strictObject({ count, min: num, mean: num, p50: num, p90: num, p95: num, p99: num, p999: num, max: num })
 
-/** Counts are the request counters kept for the whole run and for each actor, with the achieved rate. */
-export interface Counts extends MetricCounts {
-  /** Requests per second over the actor's (or the run's) active time. */
-  rps: number
+const CountsShape = {
+  requests: count.meta({ description: 'Requests sent and finished, however they finished.' }),
+  responses: count.meta({ description: 'Requests answered with a complete response.' }),
+  errors: count.meta({ description: 'Transport failures (other than likebench\'s own aborts) plus 5xx not counted as throttled.' }),
+  throttled: count.meta({ description: 'Responses with a throttle status (throttleStatus, 429 by default).' }),
+  rejected: count.meta({ description: 'Other 4xx responses.' }),
+  dropped: count.meta({ description: 'Arrivals not sent because the in-flight cap was reached.' }),
+  rps: num.meta({ description: 'Requests per second over the active time.' }),
+  status: z.record(z.string(), count),
+  errorKinds: z.partialRecord(z.enum(ERROR_KINDS), count),
 }
 
-/** LatencySection holds the three distributions likebench measures, with the corrected one as an HDR histogram. */
-export interface LatencySection {
-  /** Response fully read minus the intended send time: what a user of the target waited. */
-  corrected: Stats
-  /** Response fully read minus the actual send time: hides a stalled server (shown for contrast). */
-  uncorrected: Stats
-  /** Actual minus intended send time: how far behind the generator was. */
-  sendLag: Stats
-  /** The corrected histogram as compressed base64 HdrHistogram (whole run only; mergeable exactly). */
-  hdr?: string
-}
+const LatencySchema = z.strictObject({
+  corrected: StatsSchema.meta({ description: 'Response fully read minus the intended send time.' }),
+  uncorrected: StatsSchema.meta({ description: 'Response fully read minus the actual send time.' }),
+  sendLag: StatsSchema.meta({ description: 'Actual minus intended send time.' }),
+  hdr: z.string().optional().meta({ description: 'Corrected latency as a compressed base64 HdrHistogram (µs); mergeable exactly.' }),
+})
 
-/** EndpointResult is one endpoint's figures within an actor. */
-export interface EndpointResult extends Counts {
-  latency: LatencySection
-}
+const EndpointSchema = z.strictObject({ ...CountsShape, latency: LatencySchema })
 
+const ActorSchema = z.strictObject({
+  ...CountsShape,
+  kind: z.string(),
+  model: z.enum(['open', 'closed']),
+  planned: count.nullable().meta({ description: 'Arrivals the schedule planned (open model), null for a closed model.' }),
+  latency: LatencySchema,
+  endpoints: z.record(z.string(), EndpointSchema),
+})
+
+const FindingSchema = z.strictObject({
+  actor: z.string(),
+  kind: z.string(),
+  ok: z.boolean(),
+  message: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+})
+
+const ThresholdSchema = z.strictObject({ metric: z.string(), expr: z.string(), value: num.nullable(), ok: z.boolean() })
+
+const TimelineSchema = z.strictObject({
+  t: num.meta({ description: 'Start of the second, in ms since the run started.' }),
+  sent: count, ok: count, throttled: count, errors: count,
+  p50: num.nullable(), p99: num.nullable(),
+})
+
+const GeneratorSchema = z.strictObject({
+  cpuPercent: num,
+  eventLoopLagMs: StatsSchema,
+  dispatchLagMs: StatsSchema.meta({ description: 'How late the dispatcher handed requests to the transport: the generator\'s own lateness.' }),
+  sendLagMs: StatsSchema.meta({ description: 'Actual minus intended send time: dispatch lag plus any wait for a free connection.' }),
+  saturated: z.boolean().meta({ description: 'The generator fell behind its own schedule: the figures describe it, not the target.' }),
+  reasons: z.array(z.string()).meta({ description: 'Why the run counts as saturated.' }),
+  notes: z.array(z.string()).meta({ description: 'Observations about the run that are not the generator\'s fault.' }),
+  workers: count,
+})
+
+/** RunResultSchema is the whole result document. */
+export const RunResultSchema = z
+  .strictObject({
+    likebench: z.string(),
+    schema: z.literal(RESULT_SCHEMA_VERSION),
+    scenario: z.strictObject({ name: z.string(), file: z.string(), seed: count }),
+    target: z.strictObject({ url: z.string(), builtin: z.boolean() }),
+    runId: z.string(),
+    startedAt: z.string(),
+    durationMs: num,
+    verdict: z.enum(['passed', 'failed', 'aborted']),
+    reason: z.string(),
+    totals: z.strictObject(CountsShape),
+    latency: LatencySchema,
+    actors: z.record(z.string(), ActorSchema),
+    ratelimit: z.record(z.string(), z.unknown()),
+    integrity: z.record(z.string(), z.unknown()).nullable(),
+    findings: z.array(FindingSchema),
+    thresholds: z.array(ThresholdSchema),
+    timeline: z.array(TimelineSchema),
+    generator: GeneratorSchema,
+  })
+  .meta({ title: 'likebench result', description: 'The result of one likebench run (DESIGN.md section 5).' })
+
+/** Stats summarises a distribution in milliseconds. */
+export type Stats = z.infer<typeof StatsSchema>
+export type { ErrorKind }
+/** Counts are the request counters of the run, an actor or an endpoint. */
+export type Counts = z.infer<z.ZodObject<typeof CountsShape>>
+/** LatencySection holds the three latency distributions. */
+export type LatencySection = z.infer<typeof LatencySchema>
 /** ActorResult is one actor's figures. */
-export interface ActorResult extends Counts {
-  kind: string
-  model: 'open' | 'closed'
-  /** Arrivals the schedule planned (open model). */
-  planned: number | null
-  latency: LatencySection
-  endpoints: Record<string, EndpointResult>
-}
-
-/** TimelineRow is one second of the run. */
-export interface TimelineRow {
-  /** Seconds since the run's start. */
-  t: number
-  sent: number
-  ok: number
-  throttled: number
-  errors: number
-  /** Corrected latency percentiles of the requests that ended in this second (null when none did). */
-  p50: number | null
-  p99: number | null
-}
-
-/** GeneratorHealth says whether the load generator kept up, so its limits are never reported as the target's. */
-export interface GeneratorHealth {
-  cpuPercent: number
-  eventLoopLagMs: Stats
-  sendLagMs: Stats
-  saturated: boolean
-  /** Why the run counts as saturated, in words (empty when it is not). */
-  reasons: string[]
-  workers: number
-}
-
-/** Finding is one defense verdict: did the target answer an actor's traffic as a defended API should. */
-export interface Finding {
-  actor: string
-  kind: string
-  ok: boolean
-  message: string
-  evidence: Record<string, unknown>
-}
-
+export type ActorResult = z.infer<typeof ActorSchema>
+/** Finding is one defense verdict. */
+export type Finding = z.infer<typeof FindingSchema>
 /** ThresholdResult is one evaluated threshold. */
-export interface ThresholdResult {
-  metric: string
-  expr: string
-  value: number | null
-  ok: boolean
-}
-
+export type ThresholdResult = z.infer<typeof ThresholdSchema>
+/** TimelineRow is one second of the run. */
+export type TimelineRow = z.infer<typeof TimelineSchema>
+/** GeneratorHealth says whether the load generator kept up. */
+export type GeneratorHealth = z.infer<typeof GeneratorSchema>
 /** RunResult is the whole result document. */
-export interface RunResult {
-  likebench: string
-  schema: typeof RESULT_SCHEMA_VERSION
-  scenario: { name: string; file: string; seed: number }
-  target: { url: string; builtin: boolean }
-  runId: string
-  startedAt: string
-  durationMs: number
-  verdict: 'passed' | 'failed' | 'aborted'
-  /** Why the verdict is what it is, in one line. */
-  reason: string
-  totals: Counts
-  latency: LatencySection
-  actors: Record<string, ActorResult>
-  ratelimit: Record<string, unknown>
-  integrity: Record<string, unknown> | null
-  findings: Finding[]
-  thresholds: ThresholdResult[]
-  timeline: TimelineRow[]
-  generator: GeneratorHealth
+export type RunResult = z.infer<typeof RunResultSchema>
+
+/** resultJsonSchema derives the published JSON Schema of result files. */
+export function resultJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(RunResultSchema, { io: 'output' }) as Record<string, unknown>
 }

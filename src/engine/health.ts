@@ -6,14 +6,22 @@ import type { GeneratorHealth, Stats } from '../result.js'
  * schedule reports its own limits as the target's, so the run measures itself and says so
  * (DESIGN.md section 5, generator.saturated).
  *
+ * Send lag (actual − intended send time) has two causes, and only one is the generator's:
+ * the dispatcher handing a request to the transport late (dispatch lag: timers, a busy
+ * event loop, too little CPU), or the request waiting for a free pooled connection because
+ * every connection is busy with a slow target. The second is the target's slowness (or too
+ * few `connections`), already counted in corrected latency, so it only earns a note.
+ *
  * The rule, also in docs/performance.md: the run is saturated when
- *   - the p99 send lag (actual − intended send time) exceeds SEND_LAG_P99_MS, or
+ *   - the p99 dispatch lag exceeds DISPATCH_LAG_P99_MS, or
  *   - the p99 event-loop delay exceeds LOOP_DELAY_P99_MS, or
  *   - arrivals were dropped at an in-flight cap (the schedule was not sent as written).
  */
 
-/** SEND_LAG_P99_MS is the p99 send lag past which the generator counts as behind its schedule. */
-export const SEND_LAG_P99_MS = 5
+/** DISPATCH_LAG_P99_MS is the p99 dispatch lag past which the generator counts as behind its schedule. */
+export const DISPATCH_LAG_P99_MS = 5
+/** POOL_WAIT_NOTE_MS is the p99 send lag beyond dispatch lag past which requests are said to have waited for connections. */
+export const POOL_WAIT_NOTE_MS = 5
 /** LOOP_DELAY_P99_MS is the p99 event-loop delay past which the generator counts as overloaded. */
 export const LOOP_DELAY_P99_MS = 20
 
@@ -28,18 +36,22 @@ export class HealthMonitor {
     this.loop.enable()
   }
 
-  /** finish stops sampling and judges the run from its own measurements and the send lag. */
-  finish(sendLag: Stats, dropped: number, workers = 1): GeneratorHealth {
+  /** finish stops sampling and judges the run from its own measurements, the dispatch lag and the send lag. */
+  finish(dispatchLag: Stats, sendLag: Stats, dropped: number, workers = 1): GeneratorHealth {
     this.loop.disable()
     const wallMs = performance.now() - this.t0
     const cpu = process.cpuUsage(this.cpu0)
     const cpuPercent = wallMs > 0 ? Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10 : 0
     const eventLoopLagMs = loopStats(this.loop)
     const reasons: string[] = []
-    if (sendLag.count > 0 && sendLag.p99 > SEND_LAG_P99_MS) reasons.push(`p99 send lag ${sendLag.p99.toFixed(1)}ms > ${SEND_LAG_P99_MS}ms`)
+    if (dispatchLag.count > 0 && dispatchLag.p99 > DISPATCH_LAG_P99_MS) reasons.push(`p99 dispatch lag ${dispatchLag.p99.toFixed(1)}ms > ${DISPATCH_LAG_P99_MS}ms`)
     if (eventLoopLagMs.p99 > LOOP_DELAY_P99_MS) reasons.push(`p99 event-loop delay ${eventLoopLagMs.p99.toFixed(1)}ms > ${LOOP_DELAY_P99_MS}ms`)
     if (dropped > 0) reasons.push(`${dropped} arrivals dropped at the in-flight cap`)
-    return { cpuPercent, eventLoopLagMs, sendLagMs: sendLag, saturated: reasons.length > 0, reasons, workers }
+    const notes: string[] = []
+    if (sendLag.p99 - dispatchLag.p99 > POOL_WAIT_NOTE_MS) {
+      notes.push(`requests waited for a free connection (p99 send lag ${sendLag.p99.toFixed(1)}ms vs dispatch lag ${dispatchLag.p99.toFixed(1)}ms): the target answered slowly for the open connections; raise target.connections to offer the schedule as written`)
+    }
+    return { cpuPercent, eventLoopLagMs, dispatchLagMs: dispatchLag, sendLagMs: sendLag, saturated: reasons.length > 0, reasons, notes, workers }
   }
 }
 

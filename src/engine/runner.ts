@@ -66,17 +66,21 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
     }
     const health = new HealthMonitor()
     const dispatched = await Promise.all(plan.actors.map((a, i) => dispatch(plan, a, actors[i]!, i, t0, clock, stop.signal, recorder)))
-    await drain(dispatched, stop.signal.aborted ? ABORT_DRAIN_MS : plan.target.timeoutMs + 1000)
+    // A request queued behind a full pool can take two timeouts; past that, closing the pools
+    // aborts what is left, and those requests are still recorded (as aborted) before the summary.
+    await drain(dispatched, stop.signal.aborted ? ABORT_DRAIN_MS : 2 * plan.target.timeoutMs + 1000)
+    await run.sender.close()
     const durationMs = clock.now() - t0
     const findings: Finding[] = actors.flatMap((a) => a.findings())
     const summary = recorder.summary()
-    const generator = health.finish(summary.latency.sendLag, summary.totals.dropped)
+    const generator = health.finish(run.sender.dispatchLagStats(), summary.latency.sendLag, summary.totals.dropped)
     return buildResult({ plan, target, runId, startedAt, durationMs, summary, findings, generator, aborted: stop.signal.aborted })
   } finally {
     if (progress) clearInterval(progress)
     opts.signal?.removeEventListener('abort', onAbort)
     await run?.sender.close()
     await target.stop()
+    run?.sender.destroy()
     run?.recorder.destroy()
   }
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'undici'
 import type { Outgoing, Sent } from '../actors/types.js'
+import { histogram, micros, stats, type Histogram, type Stats } from '../metrics/hdr.js'
 import type { Recorder, RequestRecord } from '../metrics/recorder.js'
 import { createPool } from '../transport/pool.js'
 import { Exchange } from '../transport/send.js'
@@ -33,6 +34,8 @@ export class Sender {
   private readonly record: RequestRecord = { slot: 0, intendedMs: 0, sentAt: 0, endedAt: 0, status: 0, error: null }
   private readonly observers: Observer[] = []
   private closed = false
+  /** How late each request was handed to the transport (µs): the generator's own lateness, without pool waits. */
+  private readonly dispatchLag: Histogram = histogram()
   /** Requests handed to a pool and not yet finished. */
   inFlight = 0
 
@@ -70,7 +73,13 @@ export class Sender {
     x.req = req
     x.cb = cb
     this.inFlight++
+    this.dispatchLag.recordValue(micros(performance.now() - intendedMs))
     x.start(this.pools[req.source]!, req)
+  }
+
+  /** dispatchLagStats summarises how late requests were handed to the transport (dispatcher lateness only). */
+  dispatchLagStats(): Stats {
+    return stats(this.dispatchLag)
   }
 
   private readonly finish = (e: Exchange): void => {
@@ -93,9 +102,15 @@ export class Sender {
     if (!this.closed) this.free.push(x)
   }
 
-  /** close ends every pool; requests still out fail as aborted. */
+  /** close ends every pool (once); requests still out fail as aborted and are recorded as such. */
   async close(): Promise<void> {
+    if (this.closed) return
     this.closed = true
     await Promise.all(this.pools.map((p) => p.destroy().catch(() => undefined)))
+  }
+
+  /** destroy frees the sender's histogram (after close). */
+  destroy(): void {
+    this.dispatchLag.destroy()
   }
 }

@@ -63,13 +63,15 @@ export function renderSummary(r: RunResult, color = false): string {
 
 function generatorLines(r: RunResult, k: ChalkInstance): string {
   const g = r.generator
-  const line = `generator: cpu ${g.cpuPercent}% · event-loop delay p99 ${ms(g.eventLoopLagMs.p99)} · send lag p99 ${ms(g.sendLagMs.p99)}`
-  if (!g.saturated) return k.dim(`${line} · kept up with the schedule`)
+  const line = `generator: cpu ${g.cpuPercent}% · event-loop delay p99 ${ms(g.eventLoopLagMs.p99)} · dispatch lag p99 ${ms(g.dispatchLagMs.p99)}`
+  const notes = g.notes.map((n) => k.yellow(`note: ${n}`))
+  if (!g.saturated) return [k.dim(`${line} · kept up with the schedule`), ...notes].join('\n')
   return [
     k.bgYellow.black(' WARNING: the load generator fell behind its own schedule '),
     k.yellow(`${line}`),
     k.yellow(`reasons: ${g.reasons.join('; ')}`),
     k.yellow('The figures above describe the generator, not the target: lower the rate or add --workers.'),
+    ...notes,
   ].join('\n')
 }
 

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { resultJsonSchema, type RunResult } from '../../src/result.js'
+import { BIN, runCli, STACK_TRACE } from '../helpers/cli.js'
+import { bigBodyServer, garbageServer, hangingServer, resettingServer, startServer, type TestServer } from '../helpers/servers.js'
+
+/**
+ * `likebench run` end to end: the CLI in its own process against real loopback servers in
+ * this one, so the generator and the server never share an event loop.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'lb-run-'))
+const validate = new Ajv2020({ strict: false }).compile(resultJsonSchema())
+let servers: TestServer[] = []
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close()))
+  servers = []
+})
+
+function scenario(name: string, origin: string, actor: string, extra = ''): string {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(file, `name: ${name}\ntarget: { url: "${origin}", connections: 8, timeout: 500ms }\nintegrity: { read: off }\nactors:\n  a: ${actor}\n${extra}`)
+  return file
+}
+
+function readResult(file: string): RunResult {
+  const r = JSON.parse(readFileSync(file, 'utf8')) as RunResult
+  expect(validate(r), JSON.stringify(validate.errors)).toBe(true)
+  return r
+}
+
+describe('failures are data: the run completes and its report is written', () => {
+  const cases: Array<[string, string, () => Promise<TestServer>]> = [
+    ['reset mid-body', 'reset', resettingServer],
+    ['hung', 'timeout', hangingServer],
+    ['garbage HTTP', 'protocol', garbageServer],
+  ]
+  it.each(cases)('%s → %s', async (_name, kind, start) => {
+    const s = await start()
+    servers.push(s)
+    const out = join(dir, `${kind}.json`)
+    const r = await runCli(['run', scenario(kind, s.origin, '{ kind: organic, rate: { hold: 20/s, for: 500ms } }'), '--out', out])
+    expect(r.stderr).not.toMatch(STACK_TRACE)
+    expect(r.code).toBe(99) // the organic actor's defense finding: ordinary traffic failed
+    const result = readResult(out)
+    expect(result.totals.requests).toBe(10)
+    expect(result.totals.errorKinds[kind as 'reset']).toBe(10)
+    expect(result.verdict).toBe('failed')
+    expect(r.stdout).toContain(`errors by kind: ${kind} 10`)
+  })
+
+  it('refused connections (the target went away after the preflight) → refused', async () => {
+    const server = net.createServer((socket) => {
+      socket.destroy()
+      server.close()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`
+    const out = join(dir, 'refused.json')
+    const r = await runCli(['run', scenario('refused', origin, '{ kind: organic, rate: { hold: 20/s, for: 500ms } }'), '--out', out])
+    expect(r.code).toBe(99)
+    expect(readResult(out).totals.errorKinds.refused).toBe(10)
+  })
+
+  it('an oversized body is read to the end without errors or reconnects', async () => {
+    const s = await bigBodyServer(1 << 20)
+    servers.push(s)
+    const out = join(dir, 'big.json')
+    const r = await runCli(['run', scenario('big', s.origin, '{ kind: organic, rate: { hold: 20/s, for: 500ms } }'), '--out', out])
+    expect(r.code).toBe(0)
+    const result = readResult(out)
+    expect(result.totals.status['200']).toBe(10)
+    expect(result.totals.errors).toBe(0)
+    expect(s.connections).toBeLessThanOrEqual(8)
+  })
+})
+
+describe('Ctrl-C', () => {
+  it('stops sending, writes a complete result marked aborted, and exits 4', async () => {
+    const s = await startServer()
+    servers.push(s)
+    const out = join(dir, 'abort.json')
+    const child = spawn(process.execPath, [BIN, 'run', scenario('abort', s.origin, '{ kind: organic, rate: { hold: 100/s, for: 30s } }'), '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
+    })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    // Interrupt once traffic is flowing, however long the CLI took to start.
+    for (let waited = 0; s.received.length < 50 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20))
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code).toBe(4)
+    expect(existsSync(out)).toBe(true)
+    const result = readResult(out)
+    expect(result.verdict).toBe('aborted')
+    expect(result.totals.requests).toBeGreaterThanOrEqual(50)
+    expect(result.totals.requests).toBeLessThan(300)
+    expect(s.received.length).toBe(result.totals.requests)
+    expect(stdout).toContain('ABORTED')
+  })
+})
+
+describe('before the first packet', () => {
+  it('fails fast with exit 3 and a hint when nothing answers', async () => {
+    const s = await startServer()
+    const origin = s.origin
+    await s.close()
+    const r = await runCli(['run', scenario('nothing', origin, '{ kind: organic, rate: { hold: 10/s, for: 1s } }')])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain(`error: nothing answers at ${origin.replace('http://', '')}: connection refused (nothing listens there)`)
+    expect(r.stderr).toContain('hint: start the target first, or use target: builtin')
+    expect(r.stderr).not.toMatch(STACK_TRACE)
+  })
+
+  it('refuses a non-loopback host the run did not confirm, with exit 3', async () => {
+    const file = join(dir, 'remote.yaml')
+    writeFileSync(file, 'target: { url: "http://likes.example.invalid", allow: [likes.example.invalid] }\nactors:\n  a: { kind: organic, rate: { hold: 1/s, for: 1s } }\n')
+    const r = await runCli(['run', file])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('refusing to send to likes.example.invalid: it is not a loopback address')
+    expect(r.stderr).toContain('hint: the scenario allows likes.example.invalid; confirm you own it by passing --allow-host likes.example.invalid')
+  })
+
+  it('refuses a schedule above the rate cap unless it is raised', async () => {
+    const s = await startServer()
+    servers.push(s)
+    const r = await runCli(['run', scenario('fast', s.origin, '{ kind: organic, rate: { hold: 200000/s, for: 1s } }')])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('the scenario peaks at 200000 requests/s, above the cap of 100000/s')
+    expect(s.received.length).toBe(0)
+  })
+})
