@@ -103,10 +103,12 @@ export async function runServe(opts: ServeOptions, io: Io): Promise<void> {
     })
   })
   io.out(await banner(url, config))
+  let onSignal: (s: NodeJS.Signals) => void = () => {}
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve).once('SIGTERM', resolve)
+    onSignal = resolve
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
   })
-  process.removeAllListeners('SIGINT').removeAllListeners('SIGTERM')
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
   io.err(`${signal}: stopping\n`)
   await target.close()
 }

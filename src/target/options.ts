@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { LikebenchError } from '../errors.js'
+import { suggest } from '../suggest.js'
 import { parseDuration, parseRate, type Parsed } from '../units.js'
 
 /** FLAW_DOCS describes each flaw in one line; its keys are the flaw names (`stall` takes `:EVERY/FOR`). */
@@ -75,36 +76,13 @@ export const DEFAULT_POSTS = 10_000
 /** MAX_POSTS bounds `--posts` so the count table stays small. */
 export const MAX_POSTS = 1_000_000
 
-/** didYouMean returns the candidate closest to `word` by edit distance, if it is close enough. */
-export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined
-  let bestDist = Math.max(2, Math.floor(word.length / 3)) + 1
-  for (const c of candidates) {
-    const d = editDistance(word, c)
-    if (d < bestDist) [best, bestDist] = [c, d]
-  }
-  return best
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = cur
-  }
-  return prev[b.length]!
-}
-
 /** parseFlaw reads one flaw such as `racy-dedupe` or `stall:5s/500ms`. */
 export function parseFlaw(text: unknown): Parsed<Flaw> {
   if (typeof text !== 'string') return { ok: false, message: 'a flaw is a name such as racy-dedupe' }
   const t = text.trim()
   if (t === 'stall' || t.startsWith('stall:')) return parseStall(t)
   if ((FLAW_NAMES as string[]).includes(t)) return { ok: true, value: { name: t as Exclude<FlawName, 'stall'> } }
-  const near = didYouMean(t, [...FLAW_NAMES, 'stall:5s/500ms'])
+  const near = suggest(t, [...FLAW_NAMES, 'stall:5s/500ms'])
   return {
     ok: false,
     message: `unknown flaw "${t}"${near ? ` (did you mean ${near}?)` : ''}`,
