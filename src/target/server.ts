@@ -12,7 +12,7 @@ import {
   declaresBody, declaresTooLarge, forwardedIp, isJson, readBody, sendError, sendJson, socketIp, TOO_LARGE,
 } from './http.js'
 import { createLimiter, wallClock, type Clock, type Limiter } from './limiter.js'
-import type { TargetConfig } from './options.js'
+import type { Flaws, TargetConfig } from './options.js'
 import { policyItem, quotaHeaders, type Checked } from './quota.js'
 import { LikeStore } from './store.js'
 import { claimedUser, TokenVerifier } from './token.js'
@@ -45,29 +45,127 @@ export function parsePostId(segment: string, crashOnBadId: boolean): number {
 
 /** createTargetServer builds the server for `config`; nothing listens until `listen` is called. */
 export function createTargetServer(config: TargetConfig, options: TargetServerOptions = {}): TargetServer {
-  const { flaws } = config
-  const store = new LikeStore(config.posts, flaws.racyDedupe ? 'racy' : flaws.noDedupe ? 'none' : 'atomic', config.latency)
-  const verifier = new TokenVerifier(config.secret)
-  const clock = options.clock ?? wallClock
-  const ipLimiter = config.rateLimits.ip && createLimiter(config.rateLimits.ip, flaws.fixedWindow, clock)
-  const userLimiter = config.rateLimits.user && createLimiter(config.rateLimits.user, flaws.fixedWindow, clock)
-  const policies = new Map<Limiter, string>()
-  for (const l of [ipLimiter, userLimiter]) if (l) policies.set(l, policyItem(l))
-  const arrivals = config.debugArrivals ? new ArrivalLog() : undefined
+  const api = new LikeApi(config, options.clock ?? wallClock)
+  const server = createServer((req, res) => api.onRequest(req, res))
+  const stall = config.flaws.stall && startStalls(config.flaws.stall.everyMs, config.flaws.stall.forMs)
+  return {
+    server,
+    config,
+    store: api.store,
+    listen: (port = 0, host = '127.0.0.1') => listen(server, port, host),
+    close: () => {
+      if (stall) clearInterval(stall)
+      return close(server)
+    },
+  }
+}
 
-  function clientIp(req: IncomingMessage): string {
-    return (flaws.trustForwarded && forwardedIp(req)) || socketIp(req)
+/** A like or unlike that passed every check but the body: who, which post, and the limiters it went through. */
+interface Admitted {
+  user: string
+  post: number
+  checked: Checked[]
+}
+
+/** LikeApi holds the state of one reference like-API and answers its requests. */
+class LikeApi {
+  readonly store: LikeStore
+  private readonly flaws: Flaws
+  private readonly verifier: TokenVerifier
+  private readonly ipLimiter: Limiter | undefined
+  private readonly userLimiter: Limiter | undefined
+  private readonly policies = new Map<Limiter, string>()
+  private readonly arrivals: ArrivalLog | undefined
+
+  constructor(config: TargetConfig, clock: Clock) {
+    const { flaws, rateLimits } = config
+    this.flaws = flaws
+    this.store = new LikeStore(config.posts, flaws.racyDedupe ? 'racy' : flaws.noDedupe ? 'none' : 'atomic', config.latency)
+    this.verifier = new TokenVerifier(config.secret)
+    this.ipLimiter = rateLimits.ip && createLimiter(rateLimits.ip, flaws.fixedWindow, clock)
+    this.userLimiter = rateLimits.user && createLimiter(rateLimits.user, flaws.fixedWindow, clock)
+    for (const l of [this.ipLimiter, this.userLimiter]) if (l) this.policies.set(l, policyItem(l))
+    this.arrivals = config.debugArrivals ? new ArrivalLog() : undefined
   }
 
-  function authenticate(req: IncomingMessage): string | undefined {
+  /** onRequest is the server's 'request' listener; a handler that throws answers 500. */
+  onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // 'request' fires once the headers are parsed: the moment the target "sees" a request.
+    if (this.arrivals) {
+      const run = req.headers['x-likebench-run']
+      if (typeof run === 'string') this.arrivals.record(run, hrtimeMs())
+    }
+    this.route(req, res).catch(() => {
+      if (res.headersSent) res.destroy()
+      else sendError(res, 500, 'internal', 'internal error')
+    })
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
+    const method = req.method ?? 'GET'
+    if (path.startsWith('/v1/posts/')) {
+      const rest = path.slice('/v1/posts/'.length)
+      const slash = rest.indexOf('/')
+      if (slash < 0) return method === 'GET' ? this.readPost(res, rest) : notAllowed(res, 'GET')
+      if (rest.slice(slash) !== '/likes') return sendError(res, 404, 'not_found', 'no such route')
+      if (method !== 'POST' && method !== 'DELETE') return notAllowed(res, 'POST, DELETE')
+      return this.likeOrUnlike(req, res, rest.slice(0, slash))
+    }
+    if (path === '/healthz') return method === 'GET' ? sendJson(res, 200, '{"ok":true}') : notAllowed(res, 'GET')
+    if (path === '/debug/arrivals' && this.arrivals) {
+      return method === 'GET' ? this.debugArrivals(res, this.arrivals, q < 0 ? '' : url.slice(q + 1)) : notAllowed(res, 'GET')
+    }
+    sendError(res, 404, 'not_found', 'no such route')
+  }
+
+  private async likeOrUnlike(req: IncomingMessage, res: ServerResponse, segment: string): Promise<void> {
+    const ok = this.check(req, res, segment)
+    if (ok === undefined) return
+    const quota = (): string[] => quotaHeaders([], ok.checked, this.policies)
+    if (declaresBody(req)) {
+      const body = await readBody(req)
+      if (body === TOO_LARGE) return sendError(res, 413, 'too_large', 'bodies are limited to 16 KiB')
+      if (body !== '' && !isJson(body)) return sendError(res, 400, 'bad_json', 'the body is not JSON', quota())
+    }
+    const like = req.method === 'POST'
+    const r = like ? await this.store.like(ok.post, ok.user) : await this.store.unlike(ok.post, ok.user)
+    sendJson(res, like && r.changed ? 201 : 200, `{"liked":${r.liked},"likes":${r.likes}}`, quota())
+  }
+
+  /** Runs the checks before the body, in the documented order; answers and returns undefined on the first that fails. */
+  private check(req: IncomingMessage, res: ServerResponse, segment: string): Admitted | undefined {
+    if (declaresTooLarge(req)) return void sendError(res, 413, 'too_large', 'bodies are limited to 16 KiB')
+    const checked: Checked[] = []
+    if (!this.admit(this.ipLimiter, this.clientIp(req), checked, res)) return
+    const user = this.authenticate(req)
+    if (user === undefined) {
+      const headers = quotaHeaders(['WWW-Authenticate', 'Bearer'], checked, this.policies)
+      return void sendError(res, 401, 'unauthorized', 'send Authorization: Bearer <user>.<signature>', headers)
+    }
+    if (!this.admit(this.userLimiter, user, checked, res)) return
+    const post = parsePostId(segment, this.flaws.crashOnBadId)
+    const quota = (): string[] => quotaHeaders([], checked, this.policies)
+    if (Number.isNaN(post)) return void sendError(res, 400, 'bad_id', 'post ids are whole numbers', quota())
+    if (!this.store.exists(post)) return void sendError(res, 404, 'no_post', 'no such post', quota())
+    return { user, post, checked }
+  }
+
+  private clientIp(req: IncomingMessage): string {
+    return (this.flaws.trustForwarded && forwardedIp(req)) || socketIp(req)
+  }
+
+  private authenticate(req: IncomingMessage): string | undefined {
     const auth = req.headers.authorization
     const token = auth !== undefined && /^bearer /i.test(auth) ? auth.slice(7).trim() : undefined
-    if (flaws.noAuth) return (token !== undefined && claimedUser(token)) || 'anonymous'
-    return token === undefined ? undefined : verifier.verify(token)
+    if (this.flaws.noAuth) return (token !== undefined && claimedUser(token)) || 'anonymous'
+    return token === undefined ? undefined : this.verifier.verify(token)
   }
 
   /** Applies one limiter; on a refusal answers 429 and returns false. */
-  function admit(limiter: Limiter | undefined, key: string, checked: Checked[], res: ServerResponse): boolean {
+  private admit(limiter: Limiter | undefined, key: string, checked: Checked[], res: ServerResponse): boolean {
     if (limiter === undefined) return true
     const decision = limiter.take(key)
     checked.push({ limiter, decision })
@@ -77,94 +175,23 @@ export function createTargetServer(config: TargetConfig, options: TargetServerOp
       title: 'Too Many Requests',
       'violated-policies': [limiter.spec.key],
     })
-    const headers = quotaHeaders(['Content-Type', 'application/problem+json'], checked, policies)
+    const headers = quotaHeaders(['Content-Type', 'application/problem+json'], checked, this.policies)
     res.writeHead(429, headers.concat('Content-Length', String(Buffer.byteLength(body))))
     res.end(body)
     return false
   }
 
-  async function likes(req: IncomingMessage, res: ServerResponse, segment: string): Promise<void> {
-    if (declaresTooLarge(req)) return sendError(res, 413, 'too_large', `bodies are limited to 16 KiB`)
-    const checked: Checked[] = []
-    if (!admit(ipLimiter, clientIp(req), checked, res)) return
-    const user = authenticate(req)
-    if (user === undefined) {
-      const headers = quotaHeaders(['WWW-Authenticate', 'Bearer'], checked, policies)
-      return sendError(res, 401, 'unauthorized', 'send Authorization: Bearer <user>.<signature>', headers)
-    }
-    if (!admit(userLimiter, user, checked, res)) return
-    const post = parsePostId(segment, flaws.crashOnBadId)
-    if (Number.isNaN(post)) return sendError(res, 400, 'bad_id', 'post ids are whole numbers', quotaHeaders([], checked, policies))
-    if (!store.exists(post)) return sendError(res, 404, 'no_post', 'no such post', quotaHeaders([], checked, policies))
-    if (declaresBody(req)) {
-      const body = await readBody(req)
-      if (body === TOO_LARGE) return sendError(res, 413, 'too_large', 'bodies are limited to 16 KiB')
-      if (body !== '' && !isJson(body)) return sendError(res, 400, 'bad_json', 'the body is not JSON', quotaHeaders([], checked, policies))
-    }
-    const like = req.method === 'POST'
-    const r = like ? await store.like(post, user) : await store.unlike(post, user)
-    sendJson(res, like && r.changed ? 201 : 200, `{"liked":${r.liked},"likes":${r.likes}}`, quotaHeaders([], checked, policies))
-  }
-
-  async function readPost(res: ServerResponse, segment: string): Promise<void> {
-    const post = parsePostId(segment, flaws.crashOnBadId)
+  private async readPost(res: ServerResponse, segment: string): Promise<void> {
+    const post = parsePostId(segment, this.flaws.crashOnBadId)
     if (Number.isNaN(post)) return sendError(res, 400, 'bad_id', 'post ids are whole numbers')
-    if (!store.exists(post)) return sendError(res, 404, 'no_post', 'no such post')
-    sendJson(res, 200, `{"id":${post},"likes":${await store.read(post)}}`)
+    if (!this.store.exists(post)) return sendError(res, 404, 'no_post', 'no such post')
+    sendJson(res, 200, `{"id":${post},"likes":${await this.store.read(post)}}`)
   }
 
-  function debugArrivals(req: IncomingMessage, res: ServerResponse, query: string): void {
+  private debugArrivals(res: ServerResponse, log: ArrivalLog, query: string): void {
     const run = new URLSearchParams(query).get('run')
     if (!run) return sendError(res, 400, 'no_run', 'give the run id: /debug/arrivals?run=<id>')
-    sendJson(res, 200, JSON.stringify({ run, clock: 'hrtime-ms', arrivals: arrivals!.arrivalsOf(run) }))
-  }
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = req.url ?? '/'
-    const q = url.indexOf('?')
-    const path = q < 0 ? url : url.slice(0, q)
-    const method = req.method ?? 'GET'
-    if (path.startsWith('/v1/posts/')) {
-      const rest = path.slice(10)
-      const slash = rest.indexOf('/')
-      if (slash < 0) {
-        if (method !== 'GET') return notAllowed(res, 'GET')
-        return readPost(res, rest)
-      }
-      if (rest.slice(slash) !== '/likes') return sendError(res, 404, 'not_found', 'no such route')
-      if (method !== 'POST' && method !== 'DELETE') return notAllowed(res, 'POST, DELETE')
-      return likes(req, res, rest.slice(0, slash))
-    }
-    if (path === '/healthz') return method === 'GET' ? sendJson(res, 200, '{"ok":true}') : notAllowed(res, 'GET')
-    if (path === '/debug/arrivals' && arrivals) {
-      return method === 'GET' ? debugArrivals(req, res, q < 0 ? '' : url.slice(q + 1)) : notAllowed(res, 'GET')
-    }
-    sendError(res, 404, 'not_found', 'no such route')
-  }
-
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
-    // 'request' fires once the headers are parsed: the moment the target "sees" a request.
-    if (arrivals) {
-      const run = req.headers['x-likebench-run']
-      if (typeof run === 'string') arrivals.record(run, hrtimeMs())
-    }
-    route(req, res).catch((err: unknown) => {
-      if (res.headersSent) return void res.destroy()
-      sendError(res, 500, 'internal', err instanceof Error ? err.message : 'internal error')
-    })
-  }
-
-  const server = createServer(onRequest)
-  const stall = flaws.stall && startStalls(flaws.stall.everyMs, flaws.stall.forMs)
-  return {
-    server,
-    config,
-    store,
-    listen: (port = 0, host = '127.0.0.1') => listen(server, port, host),
-    close: () => {
-      if (stall) clearInterval(stall)
-      return close(server)
-    },
+    sendJson(res, 200, JSON.stringify({ run, clock: 'hrtime-ms', arrivals: log.arrivalsOf(run) }))
   }
 }
 
