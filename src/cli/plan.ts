@@ -11,6 +11,7 @@ export interface PlanSummary {
   target: string
   hosts: string[]
   durationMs: number
+  warmupMs: number
   expectedRequests: number | null
   actors: Array<{
     name: string
@@ -63,6 +64,7 @@ export function summarizePlan(plan: Plan): PlanSummary {
     target: plan.target.url,
     hosts,
     durationMs: plan.durationMs,
+    warmupMs: plan.target.warmupMs,
     expectedRequests: open.length === plan.actors.length ? open.reduce((n, a) => n + (a.expectedRequests ?? 0), 0) : null,
     actors: plan.actors.map((a) => ({
       name: a.name,
@@ -86,7 +88,7 @@ export function renderPlan(s: PlanSummary): string {
     `${s.name}  (${s.file}, seed ${s.seed})`,
     `target    ${s.target}`,
     `hosts     ${s.hosts.join('; ')}`,
-    `duration  ${formatDuration(s.durationMs)}`,
+    `duration  ${formatDuration(s.durationMs)}${s.warmupMs ? ` (after a ${formatDuration(s.warmupMs)} warm-up of unrecorded reads)` : ''}`,
     `requests  ${s.expectedRequests === null ? 'depends on the target (closed-model actors)' : s.expectedRequests.toLocaleString('en-US')}`,
     '',
   ]

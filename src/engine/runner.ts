@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { targetArrivals, wantsArrivals } from '../actors/arrivals.js'
 import { ACTORS } from '../actors/index.js'
 import { Templates } from '../actors/requests.js'
-import { ENDPOINT_NAMES, type Actor, type ActorContext } from '../actors/types.js'
+import { ENDPOINT_NAMES, Endpoint, type Actor, type ActorContext } from '../actors/types.js'
 import { postPicker } from '../identities/posts.js'
 import { generatedUsers, loadCsvUsers, type Users } from '../identities/users.js'
 import { Recorder, type Snapshot } from '../metrics/recorder.js'
@@ -14,6 +15,7 @@ import { runClosed, runOpen, type DispatchResult } from './dispatch.js'
 import { HealthMonitor } from './health.js'
 import { buildResult } from './result.js'
 import { Sender } from './sender.js'
+import { warmUp } from './warmup.js'
 import { checkRails, resolveTarget, type Limits, DEFAULT_LIMITS } from './target.js'
 
 /**
@@ -47,7 +49,9 @@ const ABORT_DRAIN_MS = 2000
 export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunResult> {
   checkRails(plan, opts.limits ?? DEFAULT_LIMITS)
   const startedAt = new Date()
-  const target = await resolveTarget(plan, { debugArrivals: opts.debugArrivals ?? false })
+  // Race and burst duplicates report how tightly their copies landed, which the built-in target can record.
+  const debugArrivals = opts.debugArrivals ?? wantsArrivals(plan)
+  const target = await resolveTarget(plan, { debugArrivals })
   const clock = opts.clock ?? realClock()
   const runId = randomBytes(8).toString('hex')
   const stop = new AbortController()
@@ -58,7 +62,11 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
   try {
     const users = await loadUsers(plan, target.secret)
     run = prepare(plan, users, runId, target.url, clock)
-    const { recorder, actors, t0 } = run
+    const { recorder, actors } = run
+    const warm = run.templates.request(Endpoint.read, 0, 1)
+    await warmUp(run.sender.pool(), warm, plan.target.connections, plan.target.warmupMs)
+    const t0 = clock.now() + LEAD_MS
+    recorder.start(t0)
     opts.onStart?.({ url: target.url, runId, builtin: target.builtin })
     if (opts.onSnapshot) {
       const onSnapshot = opts.onSnapshot
@@ -71,6 +79,8 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
     await drain(dispatched, stop.signal.aborted ? ABORT_DRAIN_MS : 2 * plan.target.timeoutMs + 1000)
     await run.sender.close()
     const durationMs = clock.now() - t0
+    const after = targetArrivals(target.url, runId, target.builtin && debugArrivals)
+    await Promise.all(actors.map((a) => a.afterRun?.(after)))
     const findings: Finding[] = actors.flatMap((a) => a.findings())
     const summary = recorder.summary()
     const generator = health.finish(run.sender.dispatchLagStats(), summary.latency.sendLag, summary.totals.dropped)
@@ -85,20 +95,19 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
   }
 }
 
-/** Running is a run's machinery, built once the identities are loaded. */
+/** Running is a run's machinery, built once the identities are loaded; the recorder starts at t = 0, after the warm-up. */
 interface Running {
   recorder: Recorder
   sender: Sender
+  templates: Templates
   actors: Actor[]
-  /** The shared start time: every actor's schedule counts from it. */
-  t0: number
 }
 
 function prepare(plan: Plan, users: Users, runId: string, url: string, clock: Clock): Running {
-  const t0 = clock.now() + LEAD_MS
-  const recorder = new Recorder({ actors: plan.actors.map((a) => a.name), endpoints: ENDPOINT_NAMES, throttleStatus: plan.throttleStatus, startMs: t0 })
+  const recorder = new Recorder({ actors: plan.actors.map((a) => a.name), endpoints: ENDPOINT_NAMES, throttleStatus: plan.throttleStatus, startMs: clock.now() })
   const sender = new Sender(url, plan.target.connections, plan.target.timeoutMs, recorder)
-  return { recorder, sender, actors: makeActors(plan, users, runId, recorder, sender, clock), t0 }
+  const templates = new Templates(plan.api, users, runId)
+  return { recorder, sender, templates, actors: makeActors(plan, users, templates, recorder, sender, clock) }
 }
 
 async function loadUsers(plan: Plan, secret: string): Promise<Users> {
@@ -106,8 +115,7 @@ async function loadUsers(plan: Plan, secret: string): Promise<Users> {
   return generatedUsers(plan.users.count, secret || 'likebench')
 }
 
-function makeActors(plan: Plan, users: Users, runId: string, recorder: Recorder, sender: Sender, clock: Clock): Actor[] {
-  const templates = new Templates(plan.api, users, runId)
+function makeActors(plan: Plan, users: Users, templates: Templates, recorder: Recorder, sender: Sender, clock: Clock): Actor[] {
   const pickPost = postPicker(plan.posts)
   return plan.actors.map((actor, index) => {
     const slots = ENDPOINT_NAMES.map((ep) => recorder.slot(actor.name, ep))
@@ -115,6 +123,7 @@ function makeActors(plan: Plan, users: Users, runId: string, recorder: Recorder,
       plan, actor, index, users, pickPost, templates,
       rngKey: streamKey(plan.seed, hashString(actor.name)),
       send: (req, intendedMs, cb) => sender.send(req, slots[req.endpoint]!, index, intendedMs, cb),
+      race: (reqs, cb) => sender.sendRace(reqs, slots, index, cb),
       source: (address) => sender.source(address),
       now: () => clock.now(),
     }

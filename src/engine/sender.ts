@@ -3,7 +3,8 @@ import type { Outgoing, Sent } from '../actors/types.js'
 import { histogram, micros, stats, type Histogram, type Stats } from '../metrics/hdr.js'
 import type { Recorder, RequestRecord } from '../metrics/recorder.js'
 import { createPool } from '../transport/pool.js'
-import { Exchange } from '../transport/send.js'
+import { RaceClient } from '../transport/race.js'
+import { Exchange, type Outcome } from '../transport/send.js'
 
 /**
  * The engine's send path: Outgoing request in, recorded Outcome out. Exchanges come from a
@@ -18,6 +19,9 @@ export type Observer = (req: Outgoing, r: Sent, intendedMs: number, actor: numbe
 /** SendCallback receives the outcome; it runs synchronously and must copy what it keeps. */
 export type SendCallback = (r: Sent) => void
 
+/** RaceSendCallback receives the outcome of request i of a race burst. */
+export type RaceSendCallback = (i: number, r: Sent) => void
+
 class Tracked extends Exchange {
   slot = 0
   actor = 0
@@ -29,6 +33,9 @@ class Tracked extends Exchange {
 /** Sender sends requests through per-source pools and records every outcome. */
 export class Sender {
   private readonly pools: Pool[] = []
+  /** Local address of each pool (undefined: the default route), for race connections from the same source. */
+  private readonly addresses: Array<string | undefined> = [undefined]
+  private readonly races: Array<RaceClient | undefined> = []
   private readonly sources = new Map<string, number>()
   private readonly free: Tracked[] = []
   private readonly record: RequestRecord = { slot: 0, intendedMs: 0, sentAt: 0, endedAt: 0, status: 0, error: null }
@@ -48,6 +55,11 @@ export class Sender {
     this.pools.push(createPool(origin, { connections, timeoutMs }))
   }
 
+  /** pool returns the connection pool at `index` (0 is the default route), e.g. to warm it up before the run. */
+  pool(index = 0): Pool {
+    return this.pools[index]!
+  }
+
   /** observe registers an observer of every finished request. */
   observe(o: Observer): void {
     this.observers.push(o)
@@ -59,6 +71,7 @@ export class Sender {
     if (i === undefined) {
       i = this.pools.length
       this.pools.push(createPool(this.origin, { connections: this.connections, timeoutMs: this.timeoutMs, localAddress }))
+      this.addresses.push(localAddress)
       this.sources.set(localAddress, i)
     }
     return i
@@ -82,19 +95,42 @@ export class Sender {
     return stats(this.dispatchLag)
   }
 
+  /**
+   * sendRace sends `reqs` as one last-byte-synchronised burst over raw sockets from the source
+   * of `reqs[0]` (transport/race.ts); each outcome is recorded in `slots[req.endpoint]` and
+   * observed like any other, with its release as its intended time, then passed to `cb`.
+   */
+  sendRace(reqs: readonly Outgoing[], slots: readonly number[], actor: number, cb: RaceSendCallback): void {
+    if (reqs.length === 0) return
+    const source = reqs[0]!.source
+    const address = this.addresses[source]
+    const client = (this.races[source] ??= new RaceClient(this.origin, { timeoutMs: this.timeoutMs, ...(address === undefined ? {} : { localAddress: address }) }))
+    this.inFlight += reqs.length
+    client.burst(reqs, (i, r) => {
+      this.inFlight--
+      const req = reqs[i]!
+      this.deliver(req, r, slots[req.endpoint]!, actor, r.sentAt)
+      cb(i, r)
+    })
+  }
+
+  /** deliver records one outcome and shows it to the observers. */
+  private deliver(req: Outgoing, r: Outcome, slot: number, actor: number, intendedMs: number): void {
+    const rec = this.record
+    rec.slot = slot
+    rec.intendedMs = intendedMs
+    rec.sentAt = r.sentAt
+    rec.endedAt = r.endedAt
+    rec.status = r.status
+    rec.error = r.error
+    this.recorder.add(rec)
+    for (const o of this.observers) o(req, r, intendedMs, actor)
+  }
+
   private readonly finish = (e: Exchange): void => {
     const x = e as Tracked
     this.inFlight--
-    const rec = this.record
-    rec.slot = x.slot
-    rec.intendedMs = x.intendedMs
-    rec.sentAt = x.sentAt
-    rec.endedAt = x.endedAt
-    rec.status = x.status
-    rec.error = x.error
-    this.recorder.add(rec)
-    const req = x.req!
-    for (const o of this.observers) o(req, x, x.intendedMs, x.actor)
+    this.deliver(x.req!, x, x.slot, x.actor, x.intendedMs)
     const cb = x.cb!
     x.req = null
     x.cb = null
@@ -106,6 +142,7 @@ export class Sender {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    await Promise.all(this.races.map((r) => r?.close()))
     await Promise.all(this.pools.map((p) => p.destroy().catch(() => undefined)))
   }
 

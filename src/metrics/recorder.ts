@@ -91,7 +91,7 @@ export class Recorder {
   readonly actors: readonly string[]
   readonly endpoints: readonly string[]
   readonly throttleStatus: readonly number[]
-  private readonly startMs: number
+  private startMs: number
   private readonly slots: MetricSlot[]
   private readonly dropped: Float64Array
   private readonly throttle = new Uint8Array(600)
@@ -110,6 +110,12 @@ export class Recorder {
     this.slots = Array.from({ length: this.actors.length * this.endpoints.length }, () => new MetricSlot())
     this.dropped = new Float64Array(this.actors.length)
     for (const s of o.throttleStatus) if (s >= 0 && s < 600) this.throttle[s] = 1
+  }
+
+  /** start sets the run's t = 0 (the timeline's origin and the first snapshot's interval start); call it before the first add(). */
+  start(t0: number): void {
+    this.startMs = t0
+    this.lastAt = t0
   }
 
   /** slot returns the index add() wants for an actor and endpoint; call it at plan time, not per request. */

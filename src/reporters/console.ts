@@ -70,7 +70,7 @@ function generatorLines(r: RunResult, k: ChalkInstance): string {
     k.bgYellow.black(' WARNING: the load generator fell behind its own schedule '),
     k.yellow(`${line}`),
     k.yellow(`reasons: ${g.reasons.join('; ')}`),
-    k.yellow('The figures above describe the generator, not the target: lower the rate or add --workers.'),
+    k.yellow('The figures above describe the generator, not the target: lower the rate (--rate-scale) or give likebench a core of its own.'),
     ...notes,
   ].join('\n')
 }

@@ -76,6 +76,7 @@ function compileTarget(input: ScenarioInputType): TargetPlan {
     builtin: { flaws: builtin.flaws ?? [], rateLimits: builtin.rateLimits ?? [] },
     connections: t.connections ?? 64,
     timeoutMs: t.timeout ?? 5000,
+    warmupMs: t.warmup ?? 1000,
     allow: t.allow ?? [],
     localAddresses: t.localAddresses ?? [],
   }

@@ -176,6 +176,7 @@ const TargetInput = z.strictObject({
   url: z.string().min(1).optional().meta({ description: '`builtin` for the reference API, or an http(s) URL.' }),
   connections: PositiveInt.optional(),
   timeout: Duration.optional(),
+  warmup: Duration.optional().meta({ description: 'Unrecorded reads over every connection before the schedule starts, to open connections and warm up (default 1s; 0s: none).' }),
   allow: z.array(z.string().min(1)).optional().meta({ description: 'Non-loopback hosts this scenario may target (each also needs --allow-host).' }),
   localAddresses: z.array(z.string().min(1)).optional(),
   builtin: z

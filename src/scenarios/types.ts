@@ -161,6 +161,8 @@ export interface TargetPlan {
   builtin: BuiltinPlan
   connections: number
   timeoutMs: number
+  /** Unrecorded warm-up before t = 0, in ms (0: none). */
+  warmupMs: number
   /** Non-loopback hosts the scenario allows (each also needs --allow-host at run time). */
   allow: string[]
   /** Local addresses to bind for `ips.via: source` (default: 127.0.0.x). */

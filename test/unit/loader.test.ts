@@ -18,7 +18,7 @@ const ACTOR = 'actors:\n  a: { kind: organic, rate: { hold: 10/s, for: 1s } }\n'
 describe('defaults', () => {
   it('fit the built-in target', () => {
     const plan = ok(ACTOR)
-    expect(plan.target).toEqual({ url: 'builtin', builtin: { flaws: [], rateLimits: [] }, connections: 64, timeoutMs: 5000, allow: [], localAddresses: [] })
+    expect(plan.target).toEqual({ url: 'builtin', builtin: { flaws: [], rateLimits: [] }, connections: 64, timeoutMs: 5000, warmupMs: 1000, allow: [], localAddresses: [] })
     expect(plan.api.like).toEqual({ method: 'POST', path: '/v1/posts/{post}/likes' })
     expect(plan.api.read).toEqual({ method: 'GET', path: '/v1/posts/{post}', count: 'likes' })
     expect(plan.api.headers).toEqual({ authorization: 'Bearer {user.token}' })
