@@ -129,6 +129,7 @@ async function run(file: string, flags: RunFlags, io: Io): Promise<number> {
       onSnapshot: (s) => live.update(s),
       onStart: ({ url, builtin }) => {
         if (!flags.quiet) io.err(`likebench: ${plan.name} → ${builtin ? `built-in target at ${url}` : url} for ${Math.round(plan.durationMs / 1000)}s\n`)
+        live.start()
       },
     })
   } finally {

@@ -66,7 +66,7 @@ function decide(r: ResultInput, thresholds: ThresholdResult[]): { verdict: RunRe
   const failed = thresholds.filter((t) => !t.ok)
   if (broken.length === 0 && failed.length === 0) {
     const checks = r.findings.length + thresholds.length
-    return { verdict: 'passed', reason: checks ? `every defense held and every threshold passed (${checks} checks)` : 'the run completed (no thresholds or defense checks)' }
+    return { verdict: 'passed', reason: checks ? `every defense held and every threshold passed (${checks} check${checks === 1 ? "" : "s"})` : 'the run completed (no thresholds or defense checks)' }
   }
   const why = [
     ...failed.map((t) => `threshold ${t.metric}: ${t.expr} (was ${t.value ?? 'n/a'})`),

@@ -8,8 +8,9 @@ import { int, ms } from './table.js'
  * touches the engine.
  */
 
-/** Progress receives snapshots and is stopped once. */
+/** Progress is started once sending begins, receives snapshots, and is stopped once. */
 export interface Progress {
+  start(): void
   update(s: Snapshot): void
   stop(): void
 }
@@ -23,11 +24,12 @@ function actorsLine(s: Snapshot): string {
 
 /** progress builds the progress display for a run of `totalMs`, writing to `stream`. */
 export function progress(totalMs: number, stream: NodeJS.WriteStream, mode: 'bar' | 'plain' | 'off'): Progress {
-  if (mode === 'off') return { update: () => {}, stop: () => {} }
+  if (mode === 'off') return { start: () => {}, update: () => {}, stop: () => {} }
   const total = Math.max(1, Math.round(totalMs / 1000))
   if (mode === 'plain') {
     let last = -Infinity
     return {
+      start: () => {},
       update(s) {
         if (s.t - last < PLAIN_EVERY_MS) return
         last = s.t
@@ -44,12 +46,23 @@ export function progress(totalMs: number, stream: NodeJS.WriteStream, mode: 'bar
     clearOnComplete: true,
     linewrap: false,
   }, cliProgress.Presets.shades_classic)
-  bar.start(total, 0, { elapsed: 0, rate: 0, p99: '-', actors: '' })
+  let running = false
   return {
+    start() {
+      bar.start(total, 0, { elapsed: 0, rate: 0, p99: '-', actors: '' })
+      running = true
+    },
     update(s) {
+      if (!running) return
       const elapsed = Math.min(total, Math.round(s.t / 1000))
       bar.update(elapsed, { elapsed, rate: s.rps.toFixed(0), p99: ms(s.p99), actors: actorsLine(s) })
     },
-    stop: () => bar.stop(),
+    stop() {
+      if (!running) return
+      running = false
+      bar.stop()
+      // Leave the cursor at the start of an empty line, whatever the bar last drew.
+      stream.write('\r\u001b[2K')
+    },
   }
 }
