@@ -80,6 +80,33 @@ describe('failures are data: the run completes and its report is written', () =>
   })
 })
 
+describe('the closed model', () => {
+  it('keeps N virtual users busy and says so in the result and the summary', async () => {
+    let inFlight = 0
+    let most = 0
+    const s = await startServer((req, res) => {
+      if (req.method === 'GET') return void res.writeHead(204).end() // the warm-up's reads
+      most = Math.max(most, ++inFlight)
+      setTimeout(() => {
+        inFlight--
+        res.writeHead(204).end()
+      }, 5)
+    })
+    servers.push(s)
+    const out = join(dir, 'closed.json')
+    const r = await runCli(['run', scenario('closed', s.origin, '{ kind: organic, concurrency: 4, for: 1s }'), '--out', out])
+    expect(r.code).toBe(0)
+    const result = readResult(out)
+    expect(result.actors.a).toMatchObject({ model: 'closed', planned: null })
+    expect(most).toBe(4)
+    // Four users, each waiting ~5 ms per answer, for a second: a few hundred requests, not a schedule's worth.
+    expect(result.totals.requests).toBeGreaterThan(100)
+    expect(result.totals.requests).toBeLessThan(1000)
+    expect(r.stdout).toMatch(/^a\s+closed\s/m)
+    expect(r.stdout).toContain('closed model (a): virtual users wait for answers')
+  })
+})
+
 describe('Ctrl-C', () => {
   it('stops sending, writes a complete result marked aborted, and exits 4', async () => {
     const s = await startServer()
