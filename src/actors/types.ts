@@ -52,6 +52,13 @@ export interface ActorContext {
    * another answered should pass its own send time.
    */
   send(req: Outgoing, intendedMs: number, cb: (r: Sent) => void): void
+  /**
+   * race sends `reqs` as one last-byte-synchronised burst over raw keep-alive sockets (one
+   * connection per request, all from the source of `reqs[0]`) and calls `cb(i, r)` once per
+   * request. Each is recorded like any other request, with its release (the write of its final
+   * byte) as its intended time: connecting, pre-sending and settling are the technique, not lag.
+   */
+  race(reqs: readonly Outgoing[], cb: (i: number, r: Sent) => void): void
   /** source returns the pool index for connections bound to a local address (e.g. 127.0.0.3), for `Outgoing.source`. */
   source(localAddress: string): number
   /** now is the engine clock's time, on the timebase of `intendedMs`. */
@@ -64,8 +71,20 @@ export interface Actor {
   readonly fire: Fire
   /** identity returns the identity key of arrival n (the user or account it acts as), for splitting work. */
   identity(n: number): number
+  /** afterRun runs once after the drain and before findings(), for evidence the target holds (e.g. arrival times). */
+  afterRun?(after: AfterRun): Promise<void>
   /** findings returns the actor's defense verdicts once the run is over. */
   findings(): Finding[]
+}
+
+/** AfterRun is what the engine offers an actor once sending is over. */
+export interface AfterRun {
+  /**
+   * arrivals returns when the target saw each of this run's requests (its headers complete),
+   * sorted, on the timebase of `Sent.sentAt`; null unless the built-in target recorded them
+   * (RunOptions.debugArrivals). Fetched once per run and shared by every actor.
+   */
+  arrivals(): Promise<Float64Array | null>
 }
 
 /** ActorFactory builds an actor from its context. */

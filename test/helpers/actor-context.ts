@@ -13,6 +13,8 @@ export function fakeActorContext(yaml: string, actorIndex = 0, answer: (req: Out
   const actor = plan.actors[actorIndex]!
   const users = generatedUsers(plan.users.count, 'secret')
   const sent: Array<{ req: Outgoing; intendedMs: number }> = []
+  /** Each race burst, as the indexes into `sent` of its requests. */
+  const races: number[][] = []
   let now = 0
   const sources: string[] = []
   const ctx: ActorContext = {
@@ -24,11 +26,17 @@ export function fakeActorContext(yaml: string, actorIndex = 0, answer: (req: Out
       sent.push({ req, intendedMs })
       cb({ status: 200, error: null, sentAt: now, endedAt: now, bytes: 0, body: undefined, ...answer(req) })
     },
+    race(reqs, cb) {
+      const burst: number[] = []
+      reqs.forEach((req) => burst.push(sent.push({ req, intendedMs: now }) - 1))
+      races.push(burst)
+      reqs.forEach((req, i) => cb(i, { status: 200, error: null, sentAt: now, endedAt: now, bytes: 0, body: undefined, ...answer(req) }))
+    },
     source: (address) => {
       const i = sources.indexOf(address)
       return i >= 0 ? i + 1 : sources.push(address)
     },
     now: () => now,
   }
-  return { ctx, sent, plan, users, sources, advance: (ms: number) => (now += ms) }
+  return { ctx, sent, races, plan, users, sources, advance: (ms: number) => (now += ms) }
 }
