@@ -14,7 +14,7 @@ export function sendJson(res: ServerResponse, status: number, body: string, extr
   res.end(body)
 }
 
-/** sendError answers with `{ error, message }`; `close` ends the connection after it (e.g. an unread huge body). */
+/** sendError answers with `{ error, message }`; a 413 also closes the connection, as its unread body may be huge. */
 export function sendError(res: ServerResponse, status: number, error: string, message: string, extra: string[] = []): void {
   if (status === 413) res.shouldKeepAlive = false
   sendJson(res, status, JSON.stringify({ error, message }), extra)

@@ -53,7 +53,7 @@ export class TokenVerifier {
     const hit = this.cache.get(token)
     if (hit !== undefined) return hit
     const user = verifyToken(this.secret, token)
-    if (user === undefined) return undefined // bad tokens are not cached: an attacker could fill the cache with them
+    if (user === undefined) return undefined // not cached: a flood of bad tokens must not evict the good ones
     // Bounded by dropping the oldest entry; a full sweep would stall the hot path.
     if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!)
     this.cache.set(token, user)
