@@ -1,6 +1,6 @@
-import { isIPv4 } from 'node:net'
 import type { Command } from 'commander'
 import { LikebenchError } from '../errors.js'
+import { isLoopbackHost } from '../scenarios/checks.js'
 import {
   DEFAULT_POSTS, DEFAULT_RATE_LIMITS, FLAW_DOCS, resolveTargetConfig, type RateLimitSpec, type TargetConfig,
 } from '../target/options.js'
@@ -39,8 +39,7 @@ export function registerServe(program: Command, io: Io): void {
 }
 
 function helpText(): string {
-  const flaws = Object.entries(FLAW_DOCS).map(([name, doc]) =>
-    name === 'stall' ? `  ${'stall:EVERY/FOR'.padEnd(17)}${doc.replace(/^stall:EVERY\/FOR, /, '')}` : `  ${name.padEnd(17)}${doc}`)
+  const flaws = Object.entries(FLAW_DOCS).map(([name, doc]) => `  ${(name === 'stall' ? 'stall:EVERY/FOR' : name).padEnd(17)}${doc}`)
   return `
 Flaws (--flaw NAME, repeatable; each changes exactly one behaviour):
 ${flaws.join('\n')}
@@ -60,11 +59,6 @@ function specText(s: RateLimitSpec): string {
   return `${s.key}=${s.limit}/${formatDuration(s.perMs)},burst=${s.burst}`
 }
 
-/** isLoopback says whether a host name or address stays on this machine. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'))
-}
-
 /** checkServeOptions validates the options of `likebench serve`, throwing a LikebenchError (exit 2) on the first problem. */
 export function checkServeOptions(opts: ServeOptions): { port: number; host: string; config: TargetConfig } {
   const port = Number(opts.port)
@@ -73,7 +67,7 @@ export function checkServeOptions(opts: ServeOptions): { port: number; host: str
       hint: '--port 0 picks a free port',
     })
   }
-  if (!isLoopback(opts.host)) {
+  if (!isLoopbackHost(opts.host)) {
     throw new LikebenchError('LB_SERVE_HOST', `--host ${opts.host} is not a loopback address`, {
       hint: 'the reference API is a test target and listens on loopback only: use 127.0.0.1, ::1 or localhost',
     })
@@ -89,7 +83,7 @@ export function checkServeOptions(opts: ServeOptions): { port: number; host: str
     ...(opts.secret === undefined ? {} : { secret: opts.secret }),
     debugArrivals: opts.debugArrivals ?? false,
   })
-  return { port, host: opts.host, config }
+  return { port, host: opts.host.replace(/^\[|\]$/g, ''), config }
 }
 
 /** runServe starts the server, prints how to use it, and resolves once SIGINT or SIGTERM stopped it. */

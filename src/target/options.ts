@@ -22,7 +22,7 @@ export const FLAW_DOCS = {
   'no-rate-limit': 'no per-user or per-IP limit at all',
   'no-auth': 'any token (or none) is accepted; the user is read from the token unchecked',
   'crash-on-bad-id': 'a malformed post id answers 500 instead of 400',
-  stall: 'stall:EVERY/FOR, e.g. stall:5s/500ms: the whole server pauses, like a GC',
+  stall: 'every EVERY the whole server pauses for FOR, like a GC (e.g. stall:5s/500ms)',
 } as const
 
 /** FLAW_NAMES lists the flaw names, as `--flaw` and `target.builtin.flaws` accept them. */
