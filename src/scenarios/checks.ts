@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { isIPv4 } from 'node:net'
 import type { Parsed } from '../units.js'
-import { parseFlaw, parseLatencySpec, parseRateLimitSpec } from '../target/options.js'
+import { parseFlaw, parseFlaws, parseLatencySpec, parseRateLimitSpec } from '../target/options.js'
 
 /** isLoopbackHost says whether a URL hostname is on loopback: localhost, 127.0.0.0/8 or [::1]. */
 export function isLoopbackHost(hostname: string): boolean {
@@ -16,10 +16,16 @@ export function checkBuiltin(
   b: { flaws?: string[]; rateLimits?: string[]; latency?: string },
   report: (path: (string | number)[], message: string, hint?: string) => void,
 ): void {
-  b.flaws?.forEach((f, i) => {
+  const flawProblems = (b.flaws ?? []).map((f, i) => {
     const r = parseFlaw(f)
     if (!r.ok) report(['flaws', i], r.message, r.hint)
+    return r.ok
   })
+  // Each flaw may be fine alone and still contradict another (no-dedupe with racy-dedupe).
+  if (b.flaws && flawProblems.every(Boolean)) {
+    const all = parseFlaws(b.flaws)
+    if (!all.ok) report(['flaws'], all.message, all.hint)
+  }
   b.rateLimits?.forEach((s, i) => {
     const r = parseRateLimitSpec(s)
     if (!r.ok) report(['rateLimits', i], r.message, r.hint)

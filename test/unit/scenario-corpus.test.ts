@@ -144,6 +144,9 @@ const EXPECTED: Array<[string, string[]]> = [
     "4:19  actors.organic.rate.ramp  \"0-300/s\" is not a ramp\n    hint: write 0..300/s (two dots between the rates)",
     "9:3  thresholds.latency{actor:organik}  no actor named \"organik\"\n    hint: did you mean \"organic\"?",
   ]],
+  ["44-contradictory-flaws.yaml", [
+    "3:21  target.builtin.flaws  no-dedupe and racy-dedupe both replace the dedupe\n    hint: pick one of them",
+  ]],
 ]
 
 function render(file: string): string[] {
