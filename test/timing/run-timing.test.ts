@@ -1,11 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Ajv2020 } from 'ajv/dist/2020.js'
-import { afterEach, describe, expect, it } from 'vitest'
-import { resultJsonSchema, type RunResult } from '../../src/result.js'
+import { describe, expect, it } from 'vitest'
+import { runFiles } from '../helpers/run-files.js'
 import { runCli, STACK_TRACE } from '../helpers/cli.js'
-import { startServer, type TestServer } from '../helpers/servers.js'
+import { startServer } from '../helpers/servers.js'
 
 /**
  * Timing-sensitive end-to-end tests: the schedule as a server sees it, and coordinated
@@ -13,30 +10,12 @@ import { startServer, type TestServer } from '../helpers/servers.js'
  * other test files cannot steal the CPU they measure.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'lb-timing-'))
-const validate = new Ajv2020({ strict: false }).compile(resultJsonSchema())
-let servers: TestServer[] = []
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()))
-  servers = []
-})
-
-function scenario(name: string, origin: string, actor: string): string {
-  const file = join(dir, `${name}.yaml`)
-  writeFileSync(file, `name: ${name}\ntarget: { url: "${origin}", connections: 8, timeout: 500ms }\nintegrity: { read: off }\nactors:\n  a: ${actor}\n`)
-  return file
-}
-
-function readResult(file: string): RunResult {
-  const r = JSON.parse(readFileSync(file, 'utf8')) as RunResult
-  expect(validate(r), JSON.stringify(validate.errors)).toBe(true)
-  return r
-}
+const { dir, keep, scenario, readResult } = runFiles('lb-timing-')
 
 describe('the schedule, as the server sees it', () => {
   it('a 2,000/s hold for 3 s arrives at 2,000/s ± 1%, evenly spaced', async () => {
     const s = await startServer()
-    servers.push(s)
+    keep(s)
     const out = join(dir, 'hold.json')
     const r = await runCli(['run', scenario('hold', s.origin, '{ kind: organic, rate: { hold: 2000/s, for: 3s } }'), '--out', out, '-q'])
     expect(r.stderr).not.toMatch(STACK_TRACE)
@@ -64,7 +43,7 @@ describe('coordinated omission', () => {
       const wait = now >= stallFrom && now < stallFrom + 500 ? stallFrom + 500 - now : 0
       setTimeout(() => res.writeHead(204).end(), wait)
     })
-    servers.push(s)
+    keep(s)
     const out = join(dir, 'stall.json')
     await runCli(['run', scenario('stall', s.origin, '{ kind: organic, rate: { hold: 1000/s, for: 3s } }'), '--out', out, '-q'])
     const l = readResult(out).latency
