@@ -11,9 +11,9 @@ import { Exchange } from '../transport/send.js'
  * built-in target. `target.warmup: 0s` turns it off.
  */
 
-/** warmUp keeps `concurrency` copies of `req` in flight on `pool` until `ms` have passed; nothing is recorded. */
-export function warmUp(pool: Pool, req: SendRequest, concurrency: number, ms: number): Promise<{ sent: number; failed: number }> {
-  if (ms <= 0) return Promise.resolve({ sent: 0, failed: 0 })
+/** warmUp keeps `concurrency` copies of `req` in flight on `pool` until `ms` have passed or `signal` aborts; nothing is recorded. */
+export function warmUp(pool: Pool, req: SendRequest, concurrency: number, ms: number, signal?: AbortSignal): Promise<{ sent: number; failed: number }> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve({ sent: 0, failed: 0 })
   const end = performance.now() + ms
   let inFlight = 0
   let sent = 0
@@ -23,7 +23,7 @@ export function warmUp(pool: Pool, req: SendRequest, concurrency: number, ms: nu
       inFlight--
       if (x.error !== null) failed++
       // A target that refuses or fails the warm-up is not warmed by hammering it: stop early.
-      if (performance.now() < end && failed < concurrency) start(x)
+      if (performance.now() < end && failed < concurrency && !signal?.aborted) start(x)
       else if (inFlight === 0) resolve({ sent, failed })
     }
     const start = (x: Exchange) => {
