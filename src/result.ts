@@ -55,7 +55,79 @@ const FindingSchema = z.strictObject({
   evidence: z.record(z.string(), z.unknown()),
 })
 
-const ThresholdSchema = z.strictObject({ metric: z.string(), expr: z.string(), value: num.nullable(), ok: z.boolean() })
+const ThresholdSchema = z.strictObject({
+  metric: z.string().meta({ description: 'The key as written, e.g. latency{actor:organic}.' }),
+  expr: z.string(),
+  value: num.nullable().meta({ description: 'The measured value in the stat\'s base unit (ms, fraction, count, per second); null when the metric had no data (which passes).' }),
+  ok: z.boolean(),
+})
+
+const share = num.nullable()
+
+const RateLimitSchema = z.strictObject({
+  key: z.enum(['user', 'ip', 'token', 'global']),
+  on: z.array(z.string()).meta({ description: 'Endpoints the policy covers.' }),
+  declared: z.strictObject({ limit: num, perMs: num, burst: num }),
+  keys: count.meta({ description: 'Distinct keys that sent a covered request.' }),
+  sent: count.meta({ description: 'Covered requests written to the target (requests that never reached a connection are not counted).' }),
+  admitted: count.meta({ description: 'Of them, answered 2xx.' }),
+  allowed: count.meta({ description: 'Of them, admitted by a reference token bucket of the declared policy replaying each key\'s own send times.' }),
+  throttled: count.meta({ description: 'Of them, answered with a throttleStatus.' }),
+  overAdmitted: count.meta({ description: 'Σ over keys of the peak of (admitted − allowed): requests let through beyond the policy.' }),
+  falseThrottled: count.meta({ description: 'Throttled requests that every covering policy would have admitted (net of same-moment swaps).' }),
+  leak: share.meta({ description: 'overAdmitted / sent; null without traffic.' }),
+  falseThrottleRate: share.meta({ description: 'falseThrottled / allowed; null when nothing was allowed.' }),
+  firstThrottleMs: StatsSchema.meta({ description: 'Per throttled key: send time of its first throttled request minus that of its first request.' }),
+  estimated: z.strictObject({
+    ratePerSec: num.nullable().meta({ description: 'Slope of the cumulative admissions of throttled keys, pooled: the sustained rate the target enforces.' }),
+    burst: num.nullable().meta({ description: 'That line at each key\'s first request: the burst the target allows.' }),
+    keys: count.meta({ description: 'Keys whose throttled phase contributed points.' }),
+    samples: count.meta({ description: 'Admissions the line was fitted to.' }),
+  }),
+  headers: z.strictObject({
+    retryAfter: z.strictObject({ throttled: count, usable: count, share: share.meta({ description: 'Share of throttled answers with a usable Retry-After.' }) }),
+    rateLimitRemaining: z.strictObject({
+      seen: count.meta({ description: 'Admitted answers carrying RateLimit-Remaining (or X-RateLimit-Remaining).' }),
+      pairs: count.meta({ description: 'Consecutive admitted answers of one key sent less than one token\'s refill apart.' }),
+      decreased: count,
+      increased: count,
+      decreasing: z.boolean().nullable().meta({ description: 'The remaining quota really goes down: some pairs decreased and none increased; null without pairs.' }),
+    }),
+  }),
+  material: z.strictObject({
+    slackPerKey: count.meta({ description: 'Excess one key may show without it counting: 1 + the tokens refilled while a request may be in flight (uncorrected p99).' }),
+    keysOver: count.meta({ description: 'Keys whose admissions ever ran ahead of the reference.' }),
+    beyondSlack: count.meta({ description: 'Σ over keys of max(0, peak excess − slackPerKey).' }),
+    material: z.boolean().meta({ description: 'beyondSlack > 1% of allowed: the limit did not hold (the policy\'s finding fails).' }),
+  }),
+})
+
+const PostCheckSchema = z.strictObject({
+  post: count,
+  before: count,
+  observed: count,
+  expectedMin: count.meta({ description: 'Lowest count the answers allow: before + pairs certainly liked at the end.' }),
+  expectedMax: count.meta({ description: 'Highest count the answers allow: before + pairs possibly liked at the end.' }),
+  overcount: count,
+  undercount: count,
+  pairs: count.meta({ description: '(user, post) pairs of this post the run liked or unliked.' }),
+  ambiguous: count.meta({ description: 'Pairs of this post whose final state is unknown (a request that may have applied, or a like and an unlike in flight together).' }),
+})
+
+const IntegritySchema = z.strictObject({
+  posts: count.meta({ description: 'Posts whose count was read before and after the run.' }),
+  touched: count.meta({ description: 'Posts the run planned to like or unlike (all posts when an actor could not say, up to the read cap).' }),
+  unread: count.meta({ description: 'Touched posts whose count could not be read (throttled, failed or not a number) before or after: not checked.' }),
+  pairs: count.meta({ description: '(user, post) pairs the run liked or unliked on the checked posts.' }),
+  ambiguous: count.meta({ description: 'Of them, pairs whose final state is unknown.' }),
+  expectedMin: count,
+  expectedMax: count,
+  observed: count.meta({ description: 'Σ of the counts read after the run, over the checked posts.' }),
+  overcount: count.meta({ description: 'Σ over posts of how far the count lies above its expected range.' }),
+  undercount: count.meta({ description: 'Σ over posts of how far the count lies below its expected range.' }),
+  perPost: z.array(PostCheckSchema).meta({ description: 'Checked posts, worst first (furthest outside their range, then most pairs), at most 20.' }),
+  notes: z.array(z.string()),
+})
 
 const TimelineSchema = z.strictObject({
   t: num.meta({ description: 'Start of the second, in ms since the run started.' }),
@@ -89,8 +161,8 @@ export const RunResultSchema = z
     totals: z.strictObject(CountsShape),
     latency: LatencySchema,
     actors: z.record(z.string(), ActorSchema),
-    ratelimit: z.record(z.string(), z.unknown()),
-    integrity: z.record(z.string(), z.unknown()).nullable(),
+    ratelimit: z.record(z.string(), RateLimitSchema).meta({ description: 'The rate-limit oracle, by policy name (docs/verdicts.md).' }),
+    integrity: IntegritySchema.nullable().meta({ description: 'The integrity read-back (docs/verdicts.md); null when integrity.read is off.' }),
     findings: z.array(FindingSchema),
     thresholds: z.array(ThresholdSchema),
     timeline: z.array(TimelineSchema),
@@ -111,6 +183,12 @@ export type ActorResult = z.infer<typeof ActorSchema>
 export type Finding = z.infer<typeof FindingSchema>
 /** ThresholdResult is one evaluated threshold. */
 export type ThresholdResult = z.infer<typeof ThresholdSchema>
+/** RateLimitResult is the oracle's verdict on one policy. */
+export type RateLimitResult = z.infer<typeof RateLimitSchema>
+/** IntegrityResult is the integrity read-back. */
+export type IntegrityResult = z.infer<typeof IntegritySchema>
+/** PostCheck is one post's read-back. */
+export type PostCheck = z.infer<typeof PostCheckSchema>
 /** TimelineRow is one second of the run. */
 export type TimelineRow = z.infer<typeof TimelineSchema>
 /** GeneratorHealth says whether the load generator kept up. */

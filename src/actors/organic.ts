@@ -64,10 +64,13 @@ export function organic(ctx: ActorContext): Actor {
     else tally.ok++
   }
 
+  const isRead = (n: number) => o.readRatio > 0 && randomAt(kRead, n) < o.readRatio
+
   return {
     identity: userOf,
+    posts: (n) => (isRead(n) ? [] : [postOf(n)]),
     fire(n, intendedMs, done) {
-      const read = o.readRatio > 0 && randomAt(kRead, n) < o.readRatio
+      const read = isRead(n)
       const endpoint = read ? Endpoint.read : isUnlike(n) ? Endpoint.unlike : Endpoint.like
       const user = userOf(n)
       const post = read ? ctx.pickPost(randomAt(kPost ^ 0x9e3779b9, n)) : postOf(n)

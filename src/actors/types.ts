@@ -71,6 +71,12 @@ export interface Actor {
   readonly fire: Fire
   /** identity returns the identity key of arrival n (the user or account it acts as), for splitting work. */
   identity(n: number): number
+  /**
+   * posts returns the posts arrival n likes or unlikes (none for a read), pure like fire's
+   * choices, so the integrity check can read their counts before the run. Without it the
+   * check reads every post.
+   */
+  posts?(n: number): readonly number[]
   /** afterRun runs once after the drain and before findings(), for evidence the target holds (e.g. arrival times). */
   afterRun?(after: AfterRun): Promise<void>
   /** findings returns the actor's defense verdicts once the run is over. */

@@ -9,6 +9,8 @@ import { Recorder, type Snapshot } from '../metrics/recorder.js'
 import { hashString, streamKey } from '../rng.js'
 import type { Finding, RunResult } from '../result.js'
 import type { ActorPlan, Plan } from '../scenarios/types.js'
+import { RunChecks } from '../verdicts/checks.js'
+import { evaluateThresholds } from '../verdicts/thresholds.js'
 import { arrivalModel, schedule } from './arrival.js'
 import { realClock, type Clock } from './clock.js'
 import { runClosed, runOpen, type DispatchResult } from './dispatch.js'
@@ -59,14 +61,20 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
   opts.signal?.addEventListener('abort', onAbort)
   let progress: NodeJS.Timeout | undefined
   let run: Running | undefined
+  let checks: RunChecks | undefined
+  let abortReason: string | undefined
   try {
     const users = await loadUsers(plan, target.secret)
     run = prepare(plan, users, runId, target.url, clock)
     const { recorder, actors } = run
     const warm = run.templates.request(Endpoint.read, 0, 1)
-    await warmUp(run.sender.pool(), warm, plan.target.connections, plan.target.warmupMs)
+    await warmUp(run.sender.pool(), warm, plan.target.connections, plan.target.warmupMs, stop.signal)
+    // Counts of the posts the run will touch are read before anything is sent; the oracle and ledger then watch every request.
+    checks = await RunChecks.prepare(plan, target.url, run.templates, actors)
+    checks.attach(run.sender)
     const t0 = clock.now() + LEAD_MS
     recorder.start(t0)
+    const unwatch = checks.watch({ recorder, clock, t0, onFail: (reason) => ((abortReason ??= reason), stop.abort()) })
     opts.onStart?.({ url: target.url, runId, builtin: target.builtin })
     if (opts.onSnapshot) {
       const onSnapshot = opts.onSnapshot
@@ -74,6 +82,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
     }
     const health = new HealthMonitor()
     const dispatched = await Promise.all(plan.actors.map((a, i) => dispatch(plan, a, actors[i]!, i, t0, clock, stop.signal, recorder)))
+    unwatch()
     // A request queued behind a full pool can take two timeouts; past that, closing the pools
     // aborts what is left, and those requests are still recorded (as aborted) before the summary.
     await drain(dispatched, stop.signal.aborted ? ABORT_DRAIN_MS : 2 * plan.target.timeoutMs + 1000)
@@ -84,11 +93,20 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
     const findings: Finding[] = actors.flatMap((a) => a.findings())
     const summary = recorder.summary()
     const generator = health.finish(run.sender.dispatchLagStats(), summary.latency.sendLag, summary.totals.dropped)
-    return buildResult({ plan, target, runId, startedAt, durationMs, summary, findings, generator, aborted: stop.signal.aborted })
+    const verdicts = await checks.finish(summary)
+    const input = {
+      plan, target, runId, startedAt, durationMs, summary, generator, aborted: stop.signal.aborted,
+      findings: [...findings, ...verdicts.findings], ratelimit: verdicts.ratelimit, integrity: verdicts.integrity,
+      ...(abortReason === undefined ? {} : { abortReason }),
+    }
+    // Thresholds read the assembled figures, so the result is built, measured, then built with them.
+    const thresholds = evaluateThresholds(plan.thresholds, buildResult(input), () => recorder.encode())
+    return buildResult({ ...input, thresholds })
   } finally {
     if (progress) clearInterval(progress)
     opts.signal?.removeEventListener('abort', onAbort)
     await run?.sender.close()
+    await checks?.close()
     await target.stop()
     run?.sender.destroy()
     run?.recorder.destroy()

@@ -13,8 +13,19 @@ import { Exchange, type Outcome } from '../transport/send.js'
  * oracle, the integrity ledger) see each request with its outcome before the actor does.
  */
 
-/** Observer is told about every finished request, with the identity it carried. */
-export type Observer = (req: Outgoing, r: Sent, intendedMs: number, actor: number) => void
+/**
+ * Observer is told about every finished request, with the identity it carried. `mark` is what
+ * the SentHook returned when the request was written (0 without a hook), or −1 when it was
+ * never written to a connection, so the target cannot have seen it.
+ */
+export type Observer = (req: Outgoing, r: Sent, intendedMs: number, actor: number, mark: number) => void
+
+/**
+ * SentHook is told about each request as it is written, in the order of the writes (which is
+ * the order of `sentAt`), before its outcome is known; what it returns comes back to the
+ * observers as `mark`. The rate-limit oracle decides its reference verdict here.
+ */
+export type SentHook = (req: Outgoing, sentAt: number) => number
 
 /** SendCallback receives the outcome; it runs synchronously and must copy what it keeps. */
 export type SendCallback = (r: Sent) => void
@@ -28,6 +39,14 @@ class Tracked extends Exchange {
   intendedMs = 0
   req: Outgoing | null = null
   cb: SendCallback | null = null
+  hook: SentHook | null = null
+  mark = -1
+
+  /** The request is being written: the SentHook sees it now, in write order. */
+  override onConnect(): void {
+    super.onConnect()
+    this.mark = this.hook === null ? 0 : this.hook(this.req!, this.sentAt)
+  }
 }
 
 /** Sender sends requests through per-source pools and records every outcome. */
@@ -40,6 +59,8 @@ export class Sender {
   private readonly free: Tracked[] = []
   private readonly record: RequestRecord = { slot: 0, intendedMs: 0, sentAt: 0, endedAt: 0, status: 0, error: null }
   private readonly observers: Observer[] = []
+  private sentHook: SentHook | null = null
+  private rateHeaders = false
   private closed = false
   /** How late each request was handed to the transport (µs): the generator's own lateness, without pool waits. */
   private readonly dispatchLag: Histogram = histogram()
@@ -65,6 +86,17 @@ export class Sender {
     this.observers.push(o)
   }
 
+  /** onSent registers the hook that sees each request as it is written; `rateHeaders` asks every exchange to read Retry-After and RateLimit-Remaining. */
+  onSent(hook: SentHook, opts: { rateHeaders: boolean }): void {
+    this.sentHook = hook
+    this.rateHeaders = opts.rateHeaders
+  }
+
+  /** addressOf returns the local address pool `source` binds, or undefined for the default route. */
+  addressOf(source: number): string | undefined {
+    return this.addresses[source]
+  }
+
   /** source returns the pool index for connections bound to `localAddress`, creating the pool once. */
   source(localAddress: string): number {
     let i = this.sources.get(localAddress)
@@ -85,6 +117,9 @@ export class Sender {
     x.intendedMs = intendedMs
     x.req = req
     x.cb = cb
+    x.hook = this.sentHook
+    x.mark = -1
+    x.readRateHeaders = this.rateHeaders
     this.inFlight++
     this.dispatchLag.recordValue(micros(performance.now() - intendedMs))
     x.start(this.pools[req.source]!, req)
@@ -109,13 +144,15 @@ export class Sender {
     client.burst(reqs, (i, r) => {
       this.inFlight--
       const req = reqs[i]!
-      this.deliver(req, r, slots[req.endpoint]!, actor, r.sentAt)
+      // Race outcomes arrive after the burst; a refused connection never carried the request.
+      const mark = r.error === 'refused' || r.error === 'fd_exhausted' ? -1 : this.sentHook === null ? 0 : this.sentHook(req, r.sentAt)
+      this.deliver(req, r, slots[req.endpoint]!, actor, r.sentAt, mark)
       cb(i, r)
     })
   }
 
   /** deliver records one outcome and shows it to the observers. */
-  private deliver(req: Outgoing, r: Outcome, slot: number, actor: number, intendedMs: number): void {
+  private deliver(req: Outgoing, r: Outcome, slot: number, actor: number, intendedMs: number, mark: number): void {
     const rec = this.record
     rec.slot = slot
     rec.intendedMs = intendedMs
@@ -124,16 +161,17 @@ export class Sender {
     rec.status = r.status
     rec.error = r.error
     this.recorder.add(rec)
-    for (const o of this.observers) o(req, r, intendedMs, actor)
+    for (const o of this.observers) o(req, r, intendedMs, actor, mark)
   }
 
   private readonly finish = (e: Exchange): void => {
     const x = e as Tracked
     this.inFlight--
-    this.deliver(x.req!, x, x.slot, x.actor, x.intendedMs)
+    this.deliver(x.req!, x, x.slot, x.actor, x.intendedMs, x.mark)
     const cb = x.cb!
     x.req = null
     x.cb = null
+    x.hook = null
     cb(x)
     if (!this.closed) this.free.push(x)
   }

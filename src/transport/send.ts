@@ -48,6 +48,10 @@ export interface Outcome {
   bytes: number
   /** The first `readBody` bytes of the body as UTF-8, when asked for. */
   body: string | undefined
+  /** Retry-After in seconds (NaN: present but unusable), when the exchange was asked to read rate-limit headers; −1 or absent: not sent. */
+  retryAfter?: number
+  /** RateLimit-Remaining (or X-RateLimit-Remaining), when asked for; −1 or absent: not sent or not a number. */
+  remaining?: number
 }
 
 /** OnOutcome receives a finished Exchange; copy what you need before starting it again. */
@@ -65,6 +69,10 @@ export class Exchange implements Outcome {
   endedAt = 0
   bytes = 0
   body: string | undefined = undefined
+  retryAfter = -1
+  remaining = -1
+  /** Read Retry-After and RateLimit-Remaining from the response head (set by the owner; off on the plain hot path). */
+  readRateHeaders = false
   private cap = 0
   private kept = 0
   private chunks: Buffer[] | null = null
@@ -77,6 +85,8 @@ export class Exchange implements Outcome {
     this.error = null
     this.bytes = 0
     this.body = undefined
+    this.retryAfter = -1
+    this.remaining = -1
     this.cap = req.readBody ?? 0
     this.kept = 0
     this.chunks = null
@@ -92,9 +102,24 @@ export class Exchange implements Outcome {
     this.sentAt = performance.now()
   }
 
-  onHeaders(statusCode: number): boolean {
+  onHeaders(statusCode: number, rawHeaders?: Buffer[] | null): boolean {
     this.status = statusCode
+    if (this.readRateHeaders && rawHeaders) this.rateHeaders(rawHeaders)
     return true
+  }
+
+  /** rateHeaders picks the two rate-limit values out of the raw [name, value, …] list; names are compared by length first. */
+  private rateHeaders(raw: Buffer[]): void {
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const len = raw[i]!.length
+      if (len !== 11 && len !== 19 && len !== 21) continue
+      const name = String(raw[i]).toLowerCase()
+      if (name === 'retry-after') this.retryAfter = parseRetryAfter(String(raw[i + 1]).trim())
+      else if (name === 'ratelimit-remaining' || name === 'x-ratelimit-remaining') {
+        const v = String(raw[i + 1]).trim()
+        this.remaining = /^\d+$/.test(v) ? Number(v) : -1
+      }
+    }
   }
 
   onData(chunk: Buffer): boolean {
@@ -120,6 +145,13 @@ export class Exchange implements Outcome {
     this.chunks = null
     this.onOutcome(this)
   }
+}
+
+/** parseRetryAfter reads delta-seconds or an HTTP-date as seconds from now; NaN when it is neither. */
+export function parseRetryAfter(v: string): number {
+  if (/^\d+$/.test(v)) return Number(v)
+  const at = Date.parse(v)
+  return Number.isNaN(at) ? Number.NaN : Math.max(0, (at - Date.now()) / 1000)
 }
 
 /** send is the convenient form: one request, one promise of its Outcome; it never rejects. */

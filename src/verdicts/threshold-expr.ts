@@ -86,7 +86,14 @@ export interface ThresholdExpr {
 }
 
 const EXPR_RE = /^\s*([A-Za-z][A-Za-z0-9.]*)\s*(<=|>=|==|!=|<|>|=)\s*(.+?)\s*$/
-const PERCENTILE_RE = /^p(\d{1,2}(?:\.\d+)?)$/
+const PERCENTILE_RE = /^p(?:(\d{1,2}(?:\.\d+)?)|(999))$/
+
+/** percentileOf reads a percentile stat: p50 → 50, p99.9 → 99.9, p999 → 99.9 (the Stats name); undefined for other stats. */
+export function percentileOf(stat: string): number | undefined {
+  const m = PERCENTILE_RE.exec(stat)
+  if (!m) return undefined
+  return m[2] !== undefined ? 99.9 : Number(m[1])
+}
 
 /** statUnit returns the unit of `stat` on `metric`, or undefined when the metric has no such stat. */
 export function statUnit(metric: string, stat: string): StatUnit | undefined {
