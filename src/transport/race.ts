@@ -1,19 +1,13 @@
 /**
  * Race bursts: last-byte synchronisation over raw HTTP/1.1 keep-alive sockets (abuse.md §1.2,
- * §8.2). undici cannot hold back part of a request, so a burst goes over `net.Socket`s of its
- * own: one connection per request, every request written but its final byte, a short settle
- * so the target has read and parsed the prefixes, then every final byte written in one
- * synchronous loop. The target sees all requests complete within a fraction of a millisecond
- * on loopback, which is what opens a check-then-insert window.
- *
- * Connections are opened with TCP_NODELAY, kept alive and reused by later bursts (warm
- * sockets halve the spread in Kettle's benchmark); one idle past the target's keep-alive
- * timeout is replaced rather than risked. Responses are read by a minimal HTTP/1.1 parser
- * (status line, headers, Content-Length, chunked, or until close) and reported as the same
- * Outcome that transport/send.ts reports, errors classified by transport/classify.ts.
- *
- * Times are performance.now() milliseconds; `sentAt` of a request is the write of its final
- * byte (or of its prefix, when the target answered before the release).
+ * §8.2). undici cannot hold back part of a request, so a burst has sockets of its own: one per
+ * request, each request written but its final byte, a short settle so the target has parsed
+ * the prefixes, then every final byte written in one synchronous loop. Connections have
+ * TCP_NODELAY, are reused by later bursts (warm sockets halve the spread in Kettle's
+ * benchmark) and are replaced once idle past the target's keep-alive timeout. Responses are
+ * read by a minimal HTTP/1.1 parser and reported as the Outcome transport/send.ts reports.
+ * Times are performance.now() ms; a request's `sentAt` is the write of its final byte (of its
+ * prefix, when the target answered before the release).
  */
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -82,9 +76,10 @@ export class RaceClient {
     const t0 = performance.now()
     const fail = (i: number, error: ErrorKind) => cb(i, { status: 0, error, sentAt: t0, endedAt: performance.now(), bytes: 0, body: undefined })
     if (this.closed) return reqs.forEach((_, i) => fail(i, 'aborted'))
-    let bytes: Buffer[]
+    const bytes: Buffer[] = []
     try {
-      bytes = serializeAll(reqs, this.hostHeader)
+      // Copies that are the same object share their bytes.
+      for (let i = 0; i < n; i++) bytes.push(i > 0 && reqs[i] === reqs[i - 1] ? bytes[i - 1]! : serialize(reqs[i]!, this.hostHeader))
     } catch {
       return reqs.forEach((_, i) => fail(i, 'other')) // e.g. a header value with a line break: undici refuses those too
     }
@@ -165,15 +160,6 @@ export class RaceClient {
   }
 }
 
-/** serializeAll renders each request once; copies that are the same object share their bytes. */
-function serializeAll(reqs: readonly SendRequest[], host: string): Buffer[] {
-  const out: Buffer[] = []
-  for (let i = 0; i < reqs.length; i++) {
-    out.push(i > 0 && reqs[i] === reqs[i - 1] ? out[i - 1]! : serialize(reqs[i]!, host))
-  }
-  return out
-}
-
 /** Conn is one raw connection carrying at most one request at a time. */
 class Conn {
   private readonly parser = new ResponseParser()
@@ -246,9 +232,7 @@ class Conn {
     if (done) this.finish(null)
   }
 
-  private readonly onError = (err: Error): void => {
-    this.socketError = classify(err)
-  }
+  private readonly onError = (err: Error): void => void (this.socketError = classify(err))
 
   private readonly onClose = (): void => {
     this.client.forget(this)
@@ -257,9 +241,7 @@ class Conn {
     this.finish(this.socketError === null && this.parser.endOfStream() ? null : (this.socketError ?? 'reset'))
   }
 
-  private readonly onTimeout = (): void => {
-    if (this.cb !== null) this.finish('timeout')
-  }
+  private readonly onTimeout = (): void => void (this.cb !== null && this.finish('timeout'))
 
   private finish(error: ErrorKind | null): void {
     clearTimeout(this.timer)
@@ -267,9 +249,11 @@ class Conn {
     const cb = this.cb!
     const p = this.parser
     const out: Outcome = { status: p.status, error, sentAt: this.sentAt, endedAt: performance.now(), bytes: p.bytes, body: error === null ? p.text() : undefined }
+    // Answered before its release, the request's final byte is still held back: never reuse that connection.
+    const early = this.last !== null
     this.cb = null
     this.last = null
-    if (error !== null || !p.keepAlive || this.socket.destroyed) this.destroy()
+    if (error !== null || early || !p.keepAlive || this.socket.destroyed) this.destroy()
     else {
       this.idleSince = out.endedAt
       this.client.park(this)
@@ -313,18 +297,9 @@ function headerLine(name: string, value: string): string {
   return SET_BY_US.has(name.toLowerCase()) ? '' : `${name}: ${value}\r\n`
 }
 
-const HEAD = 0
-const LENGTH = 1
-const CHUNK_SIZE = 2
-const CHUNK_DATA = 3
-const CHUNK_CRLF = 4
-const TRAILER = 5
-const UNTIL_CLOSE = 6
-const DONE = 7
-const MAX_HEAD = 64 * 1024
-const MAX_LINE = 1024
-const LF = 10
-const CR = 13
+// Parser states, and limits on what a response may look like.
+const [HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILER, UNTIL_CLOSE, DONE] = [0, 1, 2, 3, 4, 5, 6, 7] as const
+const [MAX_HEAD, MAX_LINE, LF, CR] = [64 * 1024, 1024, 10, 13] as const
 
 /**
  * ResponseParser reads one HTTP/1.1 response at a time: status line, headers (skipping 1xx
@@ -339,7 +314,7 @@ export class ResponseParser {
   keepAlive = true
   /** The target's announced keep-alive timeout (Keep-Alive: timeout=N), or 0. */
   keepAliveMs = 0
-  private state = HEAD
+  private state: number = HEAD
   private headBuf: Buffer | null = null
   private remaining = 0
   private line = ''

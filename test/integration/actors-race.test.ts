@@ -2,7 +2,7 @@ import http from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RaceClient } from '../../src/transport/race.js'
 import type { Outcome, SendRequest } from '../../src/transport/send.js'
-import { closingServer, garbageServer, hangingServer, refusedOrigin, resettingServer, startServer, type TestServer } from '../helpers/servers.js'
+import { closingServer, garbageServer, hangingServer, refusedOrigin, resettingServer, startRawServer, startServer, type TestServer } from '../helpers/servers.js'
 
 const LIKE: SendRequest = { method: 'POST', path: '/v1/posts/7/likes', headers: ['authorization', 'Bearer u1.sig', 'x-likebench-group', '3'], body: null }
 
@@ -71,6 +71,15 @@ describe('race bursts over raw sockets', () => {
     const c = client(s.origin)
     for (let i = 0; i < 3; i++) expect((await burst(c, LIKE, 3)).map((r) => r.status)).toEqual([200, 200, 200])
     expect(s.connections).toBe(9)
+  })
+
+  it('reports a request answered before its release, and never reuses that connection', async () => {
+    // The target refuses the body from the head alone, before the held-back byte is sent.
+    const s = await serve(startRawServer((socket) => socket.write('HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\n\r\n')))
+    const c = client(s.origin)
+    const body = { ...LIKE, body: '{"pad":"xx"}' }
+    for (let i = 0; i < 2; i++) expect((await burst(c, body, 2)).map((r) => [r.status, r.error])).toEqual([[413, null], [413, null]])
+    expect(s.connections).toBe(4)
   })
 
   it('reads chunked bodies, and keeps the body when asked', async () => {
