@@ -130,7 +130,7 @@ function prepare(plan: Plan, users: Users, runId: string, url: string, clock: Cl
 
 async function loadUsers(plan: Plan, secret: string): Promise<Users> {
   if (plan.users.kind === 'file') return loadCsvUsers(plan.users.file)
-  return generatedUsers(plan.users.count, secret || 'likebench')
+  return generatedUsers(plan.users.count, plan.users.secret ?? (secret || 'likebench'))
 }
 
 function makeActors(plan: Plan, users: Users, templates: Templates, recorder: Recorder, sender: Sender, clock: Clock): Actor[] {

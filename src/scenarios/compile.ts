@@ -104,7 +104,7 @@ function strip<T extends object>(o: T | undefined): Partial<T> {
 
 function compileUsers(input: ScenarioInputType, ctx: CompileContext): UsersPlan {
   const u = input.users
-  if (!u || 'count' in u) return { kind: 'generated', count: u?.count ?? 1000 }
+  if (!u || 'count' in u) return { kind: 'generated', count: u?.count ?? 1000, ...(u?.secret ? { secret: u.secret } : {}) }
   const r = readUsersFile(ctx.dir, u.file)
   // lint has already refused a missing or malformed file.
   if (!r.ok) throw new Error(`users file ${u.file}: ${r.message}`)

@@ -206,7 +206,10 @@ export const ScenarioInput = z
     api: ApiInput.optional(),
     users: z
       .union([
-        z.strictObject({ count: PositiveInt.max(100_000_000) }),
+        z.strictObject({
+          count: PositiveInt.max(100_000_000),
+          secret: z.string().min(1).optional().meta({ description: 'Key the generated users\' tokens are signed with (default: the built-in target\'s); e.g. the --secret of a likebench serve you started yourself.' }),
+        }),
         z.strictObject({ file: z.string().min(1) }),
       ])
       .optional(),

@@ -95,6 +95,12 @@ describe('${ENV} interpolation', () => {
   })
 })
 
+describe('generated users', () => {
+  it('sign their tokens with users.secret when given (a likebench serve started by hand)', () => {
+    expect(ok(`users: { count: 10, secret: "\${S}" }\n${ACTOR}`, { S: 'k3y' }).users).toEqual({ kind: 'generated', count: 10, secret: 'k3y' })
+  })
+})
+
 describe('users from a CSV file', () => {
   it('counts rows without loading them, relative to the scenario', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lb-users-'))
