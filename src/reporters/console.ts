@@ -48,9 +48,11 @@ export function renderSummary(r: RunResult, color = false): string {
   if (kinds.length) out.push(`errors by kind: ${kinds.map(([kind, n]) => `${kind} ${int(n!)}`).join(', ')}`)
   const closed = Object.entries(r.actors).filter(([, a]) => a.model === 'closed').map(([n]) => n)
   if (closed.length) out.push(k.yellow(`closed model (${closed.join(', ')}): virtual users wait for answers, so their rate is what the target allowed, not a schedule`))
-  if (r.findings.length) {
+  const defenses = defenseLines(r, k)
+  if (r.findings.length || defenses.length) {
     out.push('', k.bold('Defenses'))
-    out.push(table(r.findings.map((f) => [f.ok ? k.green('held  ') : k.red('BROKEN'), f.actor, f.message])))
+    if (r.findings.length) out.push(table(r.findings.map((f) => [f.ok ? k.green('held  ') : k.red('BROKEN'), f.actor, f.message])))
+    out.push(...defenses)
   }
   if (r.thresholds.length) {
     out.push('', k.bold('Thresholds'))
@@ -59,6 +61,31 @@ export function renderSummary(r: RunResult, color = false): string {
   out.push('', generatorLines(r, k))
   out.push('', verdictLine(r, k))
   return out.join('\n') + '\n'
+}
+
+/** defenseLines details the rate-limit oracle per policy (declared vs estimated, leak, false throttles) and the worst integrity posts. */
+function defenseLines(r: RunResult, k: ChalkInstance): string[] {
+  const pct = (v: number | null) => (v === null ? 'n/a' : `${+(v * 100).toFixed(2)}%`)
+  const rows = Object.entries(r.ratelimit).map(([name, p]) => {
+    const d = p.declared
+    const per = d.perMs % 1000 === 0 ? `${d.perMs / 1000}s` : `${d.perMs}ms`
+    const e = p.estimated
+    const est = e.ratePerSec === null ? 'no estimate (no steady throttling)' : `estimated ${e.ratePerSec.toFixed(2)}/s burst ${e.burst!.toFixed(1)} (${e.keys} keys, ${e.samples} samples)`
+    const leak = `leak ${pct(p.leak)} (${int(p.overAdmitted)} over)`
+    const ra = p.headers.retryAfter.share === null ? '' : ` · Retry-After on ${pct(p.headers.retryAfter.share)} of throttles`
+    return ['', name, `declared ${d.limit}/${per} burst ${d.burst} · ${est} · ${p.material.material ? k.red(leak) : leak} · false throttles ${int(p.falseThrottled)} (${pct(p.falseThrottleRate)})${ra}`]
+  })
+  const lines = rows.length ? [table(rows)] : []
+  const i = r.integrity
+  if (i) {
+    const worst = i.perPost.filter((c) => c.overcount + c.undercount > 0).slice(0, 5)
+    const range = (lo: number, hi: number) => (lo === hi ? String(lo) : `${lo}..${hi}`)
+    if (worst.length) {
+      lines.push(k.red(`  integrity: worst posts ${worst.map((c) => `#${c.post} ${c.observed} likes, expected ${range(c.expectedMin, c.expectedMax)}`).join(' · ')}`))
+    }
+    for (const n of i.notes) lines.push(k.dim(`  integrity: ${n}`))
+  }
+  return lines
 }
 
 function generatorLines(r: RunResult, k: ChalkInstance): string {
