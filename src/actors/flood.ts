@@ -81,7 +81,7 @@ export function flood(ctx: ActorContext): Actor {
       const passed = bounds.find((b) => maxFor(b, ipSent, accountSent, tally.sent) > allowance(b, span.ms))
       const t = tally
       const ok = t.sent === 0 || t.throttled > 0 || passed === undefined
-      const where = `${accounts} accounts on ${k} ${via === 'source' ? 'source addresses' : `${via} addresses`}`
+      const where = `${accounts} account${accounts === 1 ? '' : 's'} on ${k} ${via === 'source' ? 'source' : via} address${k === 1 ? '' : 'es'}`
       let message: string
       if (t.sent === 0) message = 'the farm sent nothing'
       else if (!ok) message = `none of ${t.sent} farm requests were throttled: ${t.admitted} admitted (${share(t.admitted, t.sent)}) from ${where}, though the farm passed ${describeBound(passed!)}`
