@@ -10,8 +10,10 @@ import { Endpoint, type Actor, type ActorContext, type Outgoing } from './types.
  *   - its address i = a mod K: an account always comes from the same address, as a farm's
  *     phone or proxy would, so identities stay stable;
  *   - its post is posts[⌊n / A⌋ mod P]: every account likes the first post, then the next.
- * `ips.via: source` binds the connection to a real loopback address (127.0.0.1 + i, or
- * target.localAddresses[i]), so the target sees K distinct peers; `via: <header>` sends
+ * `ips.via: source` binds the connection to a real loopback address (127.0.0.2 + i, or
+ * target.localAddresses[i]), so the target sees K distinct peers, none of them the
+ * 127.0.0.1 every other actor sends from (a farm must not share ordinary users' per-IP
+ * bucket, nor blur which key the rate-limit oracle sees); `via: <header>` sends
  * from the generator's own address and names spoofedAddress(i) in that forwarding header.
  * Outgoing.ip is i either way: the farm models K distinct clients.
  *
@@ -33,7 +35,7 @@ export function flood(ctx: ActorContext): Actor {
   const via = o.ips.via
   const perm = new Permutation(ctx.users.count, ctx.rngKey)
   const local = ctx.plan.target.localAddresses
-  const address = (i: number) => (via === 'source' ? (local.length ? local[i % local.length]! : loopbackAddress(i)) : spoofedAddress(i))
+  const address = (i: number) => (via === 'source' ? (local.length ? local[i % local.length]! : loopbackAddress(i + 1)) : spoofedAddress(i))
   const sources = new Int32Array(via === 'source' ? k : 0).fill(-1)
   const hasBody = ctx.templates.body(Endpoint.like, 0, o.posts[0]!) !== undefined
   // Header lists per account for `via: <header>`, built on first use (accounts are few).

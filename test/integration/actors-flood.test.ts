@@ -18,7 +18,7 @@ describe('flood against the built-in target', () => {
     expect(f.ok).toBe(true)
     expect(f.message).toMatch(/^the farm was throttled: \d+ of 450 requests/)
     const perIp = f.evidence.perIp as Array<{ ip: string; sent: number; throttled: number }>
-    expect(perIp.map((r) => r.ip)).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'])
+    expect(perIp.map((r) => r.ip)).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
     for (const row of perIp) expect(row.throttled).toBeGreaterThan(0)
   })
 
@@ -50,7 +50,7 @@ actors:
   farm: { kind: flood, accounts: 8, ips: { count: 4, via: source }, posts: [3], rate: { hold: 200/s, for: 500ms } }
 `)
       expect(result.actors.farm).toMatchObject({ requests: 100, responses: 100 })
-      expect([...peers.keys()].sort()).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'])
+      expect([...peers.keys()].sort()).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
       for (const n of peers.values()) expect(n).toBe(25)
     } finally {
       server.closeAllConnections()

@@ -42,8 +42,9 @@ describe('flood', () => {
 
   it('binds each address to its own pool for via: source', () => {
     const { sent, sources } = drive('accounts: 8, ips: { count: 4, via: source }, posts: [7]', 16)
-    expect(sources).toEqual(['127.0.0.1', '127.0.0.2', '127.0.0.3', '127.0.0.4'])
-    for (const { req } of sent) expect(sources[req.source - 1]).toBe(`127.0.0.${req.ip + 1}`)
+    // 127.0.0.1 is where every other actor sends from: the farm's addresses start after it.
+    expect(sources).toEqual(['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5'])
+    for (const { req } of sent) expect(sources[req.source - 1]).toBe(`127.0.0.${req.ip + 2}`)
   })
 
   it('uses the target\'s local addresses when the scenario lists them', () => {
@@ -78,7 +79,7 @@ describe('flood', () => {
     const [f] = open.actor.findings()
     expect(f).toMatchObject({ kind: 'flood', ok: false, evidence: { sent: 500, admitted: 500, throttled: 0 } })
     expect(f!.message).toMatch(/^none of 500 farm requests were throttled: 500 admitted \(100%\) from 10 accounts on 2 source addresses, though the farm passed the built-in default per-user limit/)
-    expect((f!.evidence.perIp as unknown[])[0]).toEqual({ ip: '127.0.0.1', sent: 250, admitted: 250, throttled: 0 })
+    expect((f!.evidence.perIp as unknown[])[0]).toEqual({ ip: '127.0.0.2', sent: 250, admitted: 250, throttled: 0 })
 
     const limited = drive('accounts: 10, ips: { count: 2, via: source }', 500, (req) => ({ status: req.ip === 0 ? 429 : 201 }))
     expect(limited.actor.findings()[0]).toMatchObject({ ok: true, message: expect.stringMatching(/^the farm was throttled: 250 of 500/) })
