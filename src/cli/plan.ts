@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { Io } from './io.js'
 import type { ActorPlan, Plan, Stage } from '../scenarios/types.js'
 import { formatDuration, formatRate } from '../units.js'
+import { loopbackAddress } from '../identities/ips.js'
 
 /** PlanSummary is what `likebench plan` shows: per actor what it would send, to whom, and when. */
 export interface PlanSummary {
@@ -50,12 +51,19 @@ function identities(a: ActorPlan, plan: Plan): Record<string, number | string> {
   }
 }
 
+/** sourceRange names the addresses flood actors bind: target.localAddresses, or 127.0.0.2 onwards (as the flood actor does). */
+function sourceRange(plan: Plan, n: number): string {
+  const local = plan.target.localAddresses
+  if (local.length) return local.slice(0, n).join(', ')
+  return n === 1 ? loopbackAddress(1) : `${loopbackAddress(1)}..${loopbackAddress(n)}`
+}
+
 /** summarizePlan computes the plan's summary without sending anything. */
 export function summarizePlan(plan: Plan): PlanSummary {
   const binds = plan.actors.flatMap((a) => (a.options.kind === 'flood' && a.options.ips.via === 'source' ? [a.options.ips.count] : []))
   const maxBinds = Math.max(0, ...binds)
   const hosts = plan.target.url === 'builtin' ? ['127.0.0.1 (built-in target, started for the run on a free port)'] : [new URL(plan.target.url).host]
-  if (maxBinds > 1) hosts.push(`from source addresses 127.0.0.1..127.0.0.${maxBinds}`)
+  if (maxBinds > 0) hosts.push(`from source addresses ${sourceRange(plan, maxBinds)} (flood actors) and 127.0.0.1 (the others)`)
   const open = plan.actors.filter((a) => a.expectedRequests !== undefined)
   return {
     name: plan.name,

@@ -87,7 +87,7 @@ describe('likebench plan', () => {
     expect(r.stdout).toContain('farm (flood) — 12,000 requests, peak 800/s, uniform arrivals')
     expect(r.stdout).toContain('  from 10s to 25s: hold 800/s for 15s')
     expect(r.stdout).toContain('  identities: accounts 400, sourceIps 4, via source, posts 1')
-    expect(r.stdout).toContain('from source addresses 127.0.0.1..127.0.0.4')
+    expect(r.stdout).toContain('from source addresses 127.0.0.2..127.0.0.5 (flood actors) and 127.0.0.1 (the others)')
     expect(r.stdout).toContain('Nothing was sent.')
   })
 
