@@ -1,5 +1,6 @@
 import { randomAt } from '../rng.js'
 import type { Finding } from '../result.js'
+import { Permutation } from './tally.js'
 import { Endpoint, type Actor, type ActorContext, type Sent } from './types.js'
 
 /**
@@ -10,7 +11,7 @@ import { Endpoint, type Actor, type ActorContext, type Sent } from './types.js'
  *
  * Every choice is a pure function of the arrival index n (and the seed), so the same seed
  * gives the same traffic and a schedule split across workers sends exactly the same:
- *   - like n goes from user perm(n mod U), as that user's k-th like, k = ⌊n / U⌋;
+ *   - like n goes from user perm(n mod U) (a seeded Permutation), as that user's k-th like, k = ⌊n / U⌋;
  *   - its post is the k-th distinct draw of the post picker for that user;
  *   - arrival n is an unlike (with probability q = r/(1+r), r = unlikeRatio) of the like made
  *     by arrival n − L, unless n − L was itself chosen as an unlike; L ≈ one second of arrivals.
@@ -25,8 +26,7 @@ export function organic(ctx: ActorContext): Actor {
   const users = ctx.users.count
   const q = o.unlikeRatio / (1 + o.unlikeRatio)
   const lag = Math.max(10, Math.ceil(ctx.actor.peakRps))
-  const stride = coprimeStride(users, ctx.rngKey)
-  const offset = Math.floor(randomAt(ctx.rngKey, 0x7fffffff) * users)
+  const perm = new Permutation(users, ctx.rngKey)
   // Distinct streams for each decision, derived from the actor's key.
   const kUnlike = ctx.rngKey ^ 0x5bd1e995
   const kRead = ctx.rngKey ^ 0x1b873593
@@ -36,7 +36,7 @@ export function organic(ctx: ActorContext): Actor {
   const unlikeSlot = (n: number) => n >= lag && randomAt(kUnlike, n) < q
   const isUnlike = (n: number) => unlikeSlot(n) && !unlikeSlot(n - lag)
   const likeOf = (n: number) => (isUnlike(n) ? n - lag : n)
-  const userOf = (n: number) => (offset + (likeOf(n) % users) * stride) % users
+  const userOf = (n: number) => perm.at(likeOf(n))
 
   /** postOf returns the post of like n: the user's k-th distinct draw. */
   const postOf = (n: number): number => {
@@ -90,19 +90,4 @@ export function organic(ctx: ActorContext): Actor {
       }]
     },
   }
-}
-
-/** coprimeStride picks a stride coprime to n, so (i · stride) mod n visits every user once per round. */
-function coprimeStride(n: number, key: number): number {
-  if (n <= 2) return 1
-  // Keep (n − 1) · stride below 2^53 so the product stays an exact integer.
-  const max = Math.min(n - 1, Math.floor(Number.MAX_SAFE_INTEGER / n))
-  let s = 1 + Math.floor(randomAt(key, 0x7ffffffe) * max)
-  while (gcd(s, n) !== 1) s = (s % max) + 1
-  return s
-}
-
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b]
-  return a
 }
