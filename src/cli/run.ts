@@ -9,6 +9,8 @@ import type { Io } from './io.js'
 interface RunFlags {
   target?: string
   out?: string
+  junit?: string
+  markdown?: string
   seed?: number
   duration?: number
   rateScale?: number
@@ -72,6 +74,8 @@ export function registerRun(program: Command, io: Io): void {
     .argument('<scenario>', 'scenario file (YAML)')
     .option('--target <url>', 'send to this URL instead of the scenario\'s (or builtin for the reference like-API)')
     .option('-o, --out <file>', 'write the JSON result here')
+    .option('--junit <file>', 'write JUnit XML here (a test case per threshold and per defense)')
+    .option('--markdown <file>', 'write a Markdown summary here (also appended to $GITHUB_STEP_SUMMARY when it is set)')
     .option('--seed <n>', 'override the scenario\'s seed', wholeNumber)
     .option('--duration <d>', 'stretch or shrink the whole schedule to last this long, e.g. 30s', duration)
     .option('--rate-scale <x>', 'multiply every rate of the schedule, e.g. 0.5', positive)
@@ -88,6 +92,7 @@ Examples:
   $ likebench run scenarios/quickstart.yaml
   $ likebench run scenarios/duplicate-race.yaml --builtin-flaw racy-dedupe --out result.json
   $ likebench run scenarios/viral-post.yaml --target http://127.0.0.1:8080 --rate-scale 0.5
+  $ likebench run scenarios/ci-smoke.yaml --target "$TARGET_URL" --out result.json --junit likebench.xml --markdown summary.md
 
 Exit codes: 0 passed · 2 invalid scenario · 3 target refused or unreachable · 4 aborted · 99 failed`)
     .action(async (file: string, flags: RunFlags) => {
@@ -96,9 +101,9 @@ Exit codes: 0 passed · 2 invalid scenario · 3 target refused or unreachable ·
 }
 
 async function run(file: string, flags: RunFlags, io: Io): Promise<number> {
-  const [{ loadScenario }, { applyOverrides }, { runPlan }, { renderSummary }, { jsonReporter }, { progress }] = await Promise.all([
+  const [{ loadScenario }, { applyOverrides }, { runPlan }, { renderSummary }, { jsonReporter }, { progress }, { writeReports, appendStepSummary }] = await Promise.all([
     import('../scenarios/loader.js'), import('../scenarios/overrides.js'), import('../engine/runner.js'),
-    import('../reporters/console.js'), import('../reporters/json.js'), import('../reporters/progress.js'),
+    import('../reporters/console.js'), import('../reporters/json.js'), import('../reporters/progress.js'), import('./report.js'),
   ])
   const plan = applyOverrides(loadScenario(file, io.env), {
     ...(flags.target === undefined ? {} : { target: flags.target }),
@@ -137,9 +142,14 @@ async function run(file: string, flags: RunFlags, io: Io): Promise<number> {
     process.off('SIGINT', interrupt)
     process.off('SIGTERM', interrupt)
   }
-  if (flags.out) writeFileAtomic(flags.out, jsonReporter.render(result, { color: false }))
+  // Every report is rendered from the JSON text, as `likebench report` renders it later, so both write the same bytes.
+  const json = jsonReporter.render(result, { color: false })
+  const doc = JSON.parse(json) as RunResult
+  const files = { json: flags.out, junit: flags.junit, markdown: flags.markdown }
+  await writeReports(doc, json, Object.fromEntries(Object.entries(files).filter(([, f]) => f !== undefined)), io, true)
+  await appendStepSummary(doc, io)
   const summary = renderSummary(result, color)
   io.out(flags.quiet ? summary.trimEnd().split('\n').pop()! + '\n' : summary)
-  if (flags.out && !flags.quiet) io.err(`result written to ${flags.out}\n`)
+  if (!flags.quiet) for (const [what, f] of [['result', flags.out], ['JUnit report', flags.junit], ['Markdown summary', flags.markdown]]) if (f && f !== '-') io.err(`${what} written to ${f}\n`)
   return exitCodeOf(result)
 }
