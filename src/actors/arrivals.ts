@@ -1,19 +1,20 @@
 import { request } from 'undici'
 import type { Plan } from '../scenarios/types.js'
 import { hrtimeMs } from '../target/arrivals.js'
-import type { AfterRun } from './types.js'
+import type { AfterRun, TargetArrivals } from './types.js'
 
 /**
  * How tightly a burst of copies landed, as the target saw it (abuse.md §8.5). The built-in
  * target, started with debugArrivals, stamps every request carrying the run's
  * `x-likebench-run` when its headers are complete, and serves the stamps of a run at
- * `GET /debug/arrivals?run=<id>`: times only, not which request each stamp belongs to.
+ * `GET /debug/arrivals?run=<id>`, each with the `x-likebench-group` its request carried.
  *
- * So a group's arrivals are found by time. Each copy reached the target after the group's
- * first send (for a race: the first final byte) and before the group's last response was
- * read. When exactly `copies` stamps fall in that window, they are the group's, and the
- * spread is max − min; when the window holds more (another actor's request landed inside it)
- * or fewer (a copy never got there), the group is counted as unmeasured rather than guessed.
+ * A group's spread is max − min of its copies' stamps, found by the group id. When the target
+ * reports no ids, its arrivals are found by time instead: each copy reached the target after
+ * the group's first send (for a race: the first final byte) and before the group's last
+ * response was read, so when exactly `copies` stamps fall in that window they are the
+ * group's. Either way, a group whose stamps are not all there (or, by time, not alone) is
+ * counted as unmeasured rather than guessed.
  * Both processes read the same monotonic clock (CLOCK_MONOTONIC via process.hrtime), so the
  * target's stamps convert to performance.now() by one offset taken here.
  */
@@ -25,21 +26,31 @@ export function wantsArrivals(plan: Plan): boolean {
 
 /** targetArrivals returns the AfterRun of a run: the target's arrival stamps, fetched once, or null when not `recorded`. */
 export function targetArrivals(url: string, runId: string, recorded: boolean): AfterRun {
-  let fetched: Promise<Float64Array | null> | undefined
+  let fetched: Promise<TargetArrivals | null> | undefined
   return { arrivals: () => (fetched ??= recorded ? fetchArrivals(url, runId) : Promise.resolve(null)) }
 }
 
-async function fetchArrivals(url: string, runId: string): Promise<Float64Array | null> {
+async function fetchArrivals(url: string, runId: string): Promise<TargetArrivals | null> {
   try {
     const res = await request(`${url}/debug/arrivals?run=${encodeURIComponent(runId)}`, { signal: AbortSignal.timeout(5000) })
     if (res.statusCode !== 200) {
       await res.body.dump()
       return null
     }
-    const body = (await res.body.json()) as { arrivals?: unknown }
+    const body = (await res.body.json()) as { arrivals?: unknown; groups?: unknown }
     if (!Array.isArray(body.arrivals)) return null
     const offset = hrtimeMs() - performance.now()
-    return Float64Array.from(body.arrivals as number[], (t) => t - offset).sort()
+    const times = Float64Array.from(body.arrivals as number[], (t) => t - offset)
+    const groups = new Map<string, { count: number; first: number; last: number }>()
+    const ids = Array.isArray(body.groups) ? (body.groups as unknown[]) : []
+    times.forEach((t, i) => {
+      const id = ids[i]
+      if (typeof id !== 'string') return
+      const g = groups.get(id)
+      if (!g) groups.set(id, { count: 1, first: t, last: t })
+      else [g.count, g.first, g.last] = [g.count + 1, Math.min(g.first, t), Math.max(g.last, t)]
+    })
+    return { times: times.sort(), groups }
   } catch {
     return null // evidence, not a requirement: a run never fails for want of it
   }
@@ -63,6 +74,7 @@ export class GroupWindows {
   private readonly starts: Float64Array
   private readonly ends: Float64Array
   private readonly sizes: Int32Array
+  private readonly ids: string[] = []
   /** Groups added, including those past the capacity. */
   groups = 0
 
@@ -72,29 +84,36 @@ export class GroupWindows {
     this.sizes = new Int32Array(capacity)
   }
 
-  /** add records one group of `size` requests first sent at `start` and last answered at `end`. */
-  add(start: number, end: number, size: number): void {
+  /** add records one group `id` of `size` requests first sent at `start` and last answered at `end`. */
+  add(id: string, start: number, end: number, size: number): void {
     const g = this.groups++
     if (g >= this.capacity) return
+    this.ids[g] = id
     this.starts[g] = start
     this.ends[g] = end
     this.sizes[g] = size
   }
 
-  /** spreads returns the arrival spread (max − min) of every group told apart in `arrivals` (sorted). */
-  spreads(arrivals: Float64Array): number[] {
+  /** spreads returns the arrival spread (max − min) of every group told apart in `arrivals`: by id, else by time. */
+  spreads(arrivals: TargetArrivals): number[] {
     const out: number[] = []
     const n = Math.min(this.groups, this.capacity)
+    const byId = arrivals.groups.size > 0
     for (let g = 0; g < n; g++) {
-      const lo = lowerBound(arrivals, this.starts[g]! - SLACK_MS)
-      const hi = lowerBound(arrivals, this.ends[g]! + SLACK_MS)
-      if (hi - lo === this.sizes[g]) out.push(arrivals[hi - 1]! - arrivals[lo]!)
+      if (byId) {
+        const s = arrivals.groups.get(this.ids[g]!)
+        if (s && s.count === this.sizes[g]) out.push(s.last - s.first)
+        continue
+      }
+      const lo = lowerBound(arrivals.times, this.starts[g]! - SLACK_MS)
+      const hi = lowerBound(arrivals.times, this.ends[g]! + SLACK_MS)
+      if (hi - lo === this.sizes[g]) out.push(arrivals.times[hi - 1]! - arrivals.times[lo]!)
     }
     return out
   }
 
   /** stats summarises the spreads against `arrivals`, or only counts the groups when there are none. */
-  stats(arrivals: Float64Array | null): SpreadStats {
+  stats(arrivals: TargetArrivals | null): SpreadStats {
     const s = arrivals === null ? [] : this.spreads(arrivals)
     return { groups: this.groups, measured: s.length, ...quantiles(s) }
   }

@@ -73,6 +73,8 @@ export function duplicate(ctx: ActorContext): Actor {
   let arrivalsRecorded = false
 
   const userOf = (n: number) => users.at(n)
+  /** groupId names arrival n's group uniquely in the run (actor names are unique). */
+  const groupId = (n: number) => `${ctx.actor.name}#${n}`
   const postOf = (n: number, user: number) => {
     const k = Math.floor(n / ctx.users.count)
     if (o.posts) return o.posts[(k + user) % o.posts.length]!
@@ -83,7 +85,7 @@ export function duplicate(ctx: ActorContext): Actor {
   const request = (n: number): Outgoing => {
     const user = userOf(n)
     const req = ctx.templates.request(Endpoint.like, user, postOf(n, user))
-    req.headers = [...(req.headers as string[]), GROUP_HEADER, String(n)]
+    req.headers = [...(req.headers as string[]), GROUP_HEADER, groupId(n)]
     return req
   }
 
@@ -103,7 +105,7 @@ export function duplicate(ctx: ActorContext): Actor {
       stats.extraLikes += g.created - 1
     }
     if (timed) {
-      windows.add(g.first, g.lastEnd, g.copies)
+      windows.add(groupId(g.n), g.first, g.lastEnd, g.copies)
       if (sendSpreads.length < MAX_GROUPS) sendSpreads.push(g.last - g.first)
     }
     g.done()

@@ -83,14 +83,21 @@ export interface Actor {
   findings(): Finding[]
 }
 
+/** TargetArrivals are the built-in target's stamps of this run, on the timebase of `Sent.sentAt`. */
+export interface TargetArrivals {
+  /** When the target saw each request (its headers complete), sorted. */
+  times: Float64Array
+  /** Per `x-likebench-group` value: how many stamps, the first and the last. */
+  groups: Map<string, { count: number; first: number; last: number }>
+}
+
 /** AfterRun is what the engine offers an actor once sending is over. */
 export interface AfterRun {
   /**
-   * arrivals returns when the target saw each of this run's requests (its headers complete),
-   * sorted, on the timebase of `Sent.sentAt`; null unless the built-in target recorded them
-   * (RunOptions.debugArrivals). Fetched once per run and shared by every actor.
+   * arrivals returns the target's stamps of this run; null unless the built-in target recorded
+   * them (RunOptions.debugArrivals). Fetched once per run and shared by every actor.
    */
-  arrivals(): Promise<Float64Array | null>
+  arrivals(): Promise<TargetArrivals | null>
 }
 
 /** ActorFactory builds an actor from its context. */

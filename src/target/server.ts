@@ -93,7 +93,8 @@ class LikeApi {
     // 'request' fires once the headers are parsed: the moment the target "sees" a request.
     if (this.arrivals) {
       const run = req.headers['x-likebench-run']
-      if (typeof run === 'string') this.arrivals.record(run, hrtimeMs())
+      const group = req.headers['x-likebench-group']
+      if (typeof run === 'string') this.arrivals.record(run, hrtimeMs(), typeof group === 'string' ? group : undefined)
     }
     this.route(req, res).catch(() => {
       if (res.headersSent) res.destroy()
@@ -191,7 +192,7 @@ class LikeApi {
   private debugArrivals(res: ServerResponse, log: ArrivalLog, query: string): void {
     const run = new URLSearchParams(query).get('run')
     if (!run) return sendError(res, 400, 'no_run', 'give the run id: /debug/arrivals?run=<id>')
-    sendJson(res, 200, JSON.stringify({ run, clock: 'hrtime-ms', arrivals: log.arrivalsOf(run) }))
+    sendJson(res, 200, JSON.stringify({ run, clock: 'hrtime-ms', ...log.arrivalsOf(run) }))
   }
 }
 

@@ -142,7 +142,8 @@ describe('reference like-API contract', () => {
 
   it('records arrivals of requests carrying x-likebench-run when --debug-arrivals is on', async () => {
     const headers = { 'x-likebench-run': 'run-42' }
-    for (let i = 0; i < 3; i++) await call(t.url, 'GET', '/healthz', { headers })
+    for (let i = 0; i < 2; i++) await call(t.url, 'GET', '/healthz', { headers })
+    await call(t.url, 'GET', '/healthz', { headers: { ...headers, 'x-likebench-group': 'race#7' } })
     await call(t.url, 'GET', '/healthz', { headers: { 'x-likebench-run': 'other' } })
     await call(t.url, 'GET', '/healthz')
     const r = await call(t.url, 'GET', '/debug/arrivals?run=run-42')
@@ -153,6 +154,7 @@ describe('reference like-API contract', () => {
     expect(a).toHaveLength(3)
     expect(a[1]! - a[0]!).toBeGreaterThan(0)
     expect(a[2]! - a[0]!).toBeLessThan(5000)
+    expect(r.json.groups).toEqual([null, null, 'race#7'])
     expect((await call(t.url, 'GET', '/debug/arrivals')).status).toBe(400)
   })
 })

@@ -39,7 +39,7 @@ describe('duplicate', () => {
     for (let n = 0; n < 10; n++) {
       const copies = sent.slice(n * 4, n * 4 + 4).map((s) => s.req)
       expect(new Set(copies.map((r) => `${r.user}:${r.post}:${r.path}`)).size).toBe(1)
-      expect(copies.every((r) => group(r) === String(n))).toBe(true)
+      expect(copies.every((r) => group(r) === `d#${n}`)).toBe(true)
       expect(actor.identity(n)).toBe(copies[0]!.user)
       expect(copies[0]).toMatchObject({ method: 'POST', path: `/v1/posts/${copies[0]!.post}/likes`, token: copies[0]!.user })
     }
@@ -112,8 +112,8 @@ describe('duplicate', () => {
     const a = duplicate(f.ctx)
     for (let n = 0; n < 3; n++) a.fire(n, n, () => {})
     // Group 0 lands within 0.2 ms, group 1 within 0.6 ms; group 2 shares its window with a stranger.
-    const arrivals = Float64Array.from([1000.1, 1000.2, 1000.3, 2000.1, 2000.4, 2000.7, 3000.1, 3000.2, 3000.3, 3000.4])
-    await a.afterRun!({ arrivals: async () => arrivals })
+    const times = Float64Array.from([1000.1, 1000.2, 1000.3, 2000.1, 2000.4, 2000.7, 3000.1, 3000.2, 3000.3, 3000.4])
+    await a.afterRun!({ arrivals: async () => ({ times, groups: new Map() }) })
     expect(a.findings()[0]!.evidence.arrivalSpread).toEqual({ groups: 3, measured: 2, medianMs: 0.2, p90Ms: 0.6, maxMs: 0.6 })
     const none = duplicate(fakeActorContext(scenario('copies: 3, mode: burst')).ctx)
     await none.afterRun!({ arrivals: async () => null })
@@ -122,12 +122,27 @@ describe('duplicate', () => {
 })
 
 describe('GroupWindows', () => {
-  it('takes exactly the arrivals inside a group\'s window, and skips windows that hold more or fewer', () => {
+  const byTime = (...t: number[]) => ({ times: Float64Array.from(t), groups: new Map() })
+
+  it('without group ids, takes exactly the arrivals inside a group\'s window, and skips windows that hold more or fewer', () => {
     const w = new GroupWindows(2)
-    w.add(10, 20, 2)
-    w.add(30, 40, 2)
-    w.add(50, 60, 2) // past the capacity: counted, not measured
-    expect(w.spreads(Float64Array.from([10.5, 11, 35]))).toEqual([0.5])
-    expect(w.stats(Float64Array.from([10.5, 11, 31, 39]))).toEqual({ groups: 3, measured: 2, medianMs: 0.5, p90Ms: 8, maxMs: 8 })
+    w.add('a#0', 10, 20, 2)
+    w.add('a#1', 30, 40, 2)
+    w.add('a#2', 50, 60, 2) // past the capacity: counted, not measured
+    expect(w.spreads(byTime(10.5, 11, 35))).toEqual([0.5])
+    expect(w.stats(byTime(10.5, 11, 31, 39))).toEqual({ groups: 3, measured: 2, medianMs: 0.5, p90Ms: 8, maxMs: 8 })
+  })
+
+  it('with group ids, measures each group by its own stamps, whatever else landed at the same time', () => {
+    const w = new GroupWindows(3)
+    w.add('a#0', 10, 20, 2)
+    w.add('a#1', 10, 20, 2)
+    w.add('a#2', 30, 40, 2)
+    const groups = new Map([
+      ['a#0', { count: 2, first: 10.5, last: 11 }],
+      ['a#1', { count: 2, first: 10.6, last: 12 }],
+      ['a#2', { count: 1, first: 31, last: 31 }], // a copy never arrived: unmeasured
+    ])
+    expect(w.spreads({ times: Float64Array.from([10.5, 10.6, 11, 12, 31]), groups }).map((x) => +x.toFixed(6))).toEqual([0.5, 1.4])
   })
 })
