@@ -10,6 +10,8 @@ import { send } from '../transport/send.js'
  * never appear in the run's metrics, with user 0's headers and the run id suffixed `.read`
  * (still identifiable, but not mistaken for the run's traffic by the target's arrival log).
  * A read that fails, is throttled, or has no number at the path is unknown (undefined), never 0.
+ * When the first READ_CONCURRENCY reads all fail and none succeeded, the rest are not tried:
+ * a target that hangs or refuses reads would otherwise cost a timeout per post.
  */
 
 /** READ_CONCURRENCY is how many reads are in flight at once. */
@@ -34,6 +36,8 @@ export class CountReader {
   private readonly headers: string[]
   /** Why reads failed, by reason, for the notes. */
   readonly failures = new Map<string, number>()
+  private succeeded = 0
+  private failed = 0
 
   constructor(private readonly o: ReadOptions) {
     this.pool = createPool(o.url, { connections: READ_CONCURRENCY, timeoutMs: o.timeoutMs })
@@ -48,6 +52,11 @@ export class CountReader {
     let next = 0
     const worker = async () => {
       while (next < posts.length) {
+        if (this.succeeded === 0 && this.failed >= READ_CONCURRENCY) {
+          this.failures.set('not tried after the first reads failed', posts.length - next)
+          next = posts.length
+          break
+        }
         const post = posts[next++]!
         out.set(post, await this.readOne(post))
       }
@@ -65,10 +74,13 @@ export class CountReader {
     if (this.o.throttleStatus.includes(r.status)) return this.fail(`throttled (${r.status})`)
     if (r.status < 200 || r.status >= 300) return this.fail(`answered ${r.status}`)
     const count = countAt(r.body, this.o.api.read.count)
-    return count === undefined ? this.fail(`no number at "${this.o.api.read.count}"`) : count
+    if (count === undefined) return this.fail(`no number at "${this.o.api.read.count}"`)
+    this.succeeded++
+    return count
   }
 
   private fail(why: string): undefined {
+    this.failed++
     this.failures.set(why, (this.failures.get(why) ?? 0) + 1)
     return undefined
   }

@@ -7,14 +7,16 @@ import type { Plan } from '../scenarios/types.js'
  * Which posts a run will like or unlike, known before it sends anything, so their counts can
  * be read first. Actors are pure functions of the arrival index, so each open-model actor's
  * arrival cursor is walked (nothing is sent) asking `posts(n)`. An actor that cannot say
- * (closed model, no `posts()`, or a schedule too long to walk) makes the whole post range
- * count as touched, up to MAX_READS posts.
+ * (closed model, no `posts()`, or a schedule too long to walk in MAX_WALK arrivals or
+ * WALK_BUDGET_MS) makes the whole post range count as touched, up to MAX_READS posts.
  */
 
 /** MAX_READS caps how many posts are read before and after a run. */
 export const MAX_READS = 10_000
 /** MAX_WALK caps how many arrivals of one actor are walked to find its posts. */
 export const MAX_WALK = 200_000
+/** WALK_BUDGET_MS caps the time spent walking all actors' schedules before the run. */
+export const WALK_BUDGET_MS = 2000
 
 /** Touched is the set of posts to read, and why it is what it is. */
 export interface Touched {
@@ -26,12 +28,13 @@ export interface Touched {
 export function touchedPosts(plan: Plan, actors: readonly Actor[]): Touched {
   const set = new Set<number>()
   const blind: string[] = []
+  const deadline = performance.now() + WALK_BUDGET_MS
   plan.actors.forEach((a, index) => {
     const actor = actors[index]
     if (a.model === 'closed' || a.expectedArrivals > MAX_WALK || actor?.posts === undefined) return void blind.push(a.name)
     const cursor = schedule(arrivalModel(a.stages), a.arrivals, plan.seed, hashString(a.name)).cursor()
     for (let walked = 0; cursor.next() !== undefined; walked++) {
-      if (walked >= MAX_WALK) return void blind.push(a.name)
+      if (walked >= MAX_WALK || ((walked & 1023) === 1023 && performance.now() > deadline)) return void blind.push(a.name)
       for (const p of actor.posts(cursor.index)) if (p >= 1 && p <= plan.posts.count) set.add(p)
     }
   })
