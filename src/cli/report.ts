@@ -16,12 +16,17 @@ export type ReportFiles = Partial<Record<'json' | 'junit' | 'markdown', string>>
 
 const LABEL = { json: 'result', junit: 'JUnit report', markdown: 'Markdown summary' } as const
 
+/** writtenLines says where each report written to a file went, one line each. */
+export function writtenLines(files: ReportFiles): string {
+  return (['json', 'junit', 'markdown'] as const).filter((k) => files[k] !== undefined && files[k] !== '-').map((k) => `${LABEL[k]} written to ${files[k]}\n`).join('')
+}
+
 /**
  * writeReports renders and writes every requested report of `result`, whose JSON text is
  * `json`. It writes all it can before reporting the first failure, so one unwritable path
  * does not cost the other reports.
  */
-export async function writeReports(result: RunResult, json: string, files: ReportFiles, io: Io, quiet = false): Promise<void> {
+export async function writeReports(result: RunResult, json: string, files: ReportFiles, io: Io): Promise<void> {
   const { reporters } = await import('../reporters/index.js')
   let failure: unknown
   for (const format of ['json', 'junit', 'markdown'] as const) {
@@ -30,10 +35,7 @@ export async function writeReports(result: RunResult, json: string, files: Repor
     const text = format === 'json' ? json : reporters[format].render(result, { color: false })
     try {
       if (file === '-') io.out(text)
-      else {
-        writeFileAtomic(file, text)
-        if (!quiet) io.err(`${LABEL[format]} written to ${file}\n`)
-      }
+      else writeFileAtomic(file, text)
     } catch (e) {
       failure ??= e
     }
@@ -88,14 +90,14 @@ async function report(file: string, flags: ReportFlags, io: Io): Promise<number>
   ])
   const result = loadResult(file)
   const files: ReportFiles = { json: flags.json, junit: flags.junit, markdown: flags.markdown }
-  for (const k of Object.keys(files) as Array<keyof ReportFiles>) if (files[k] === undefined) delete files[k]
   if (Object.values(files).filter((f) => f === '-').length > 1) {
     throw new LikebenchError('LB_USAGE', 'only one report can go to stdout (-)', { hint: 'write the others to files', exitCode: ExitCode.usage })
   }
-  if (Object.keys(files).length === 0) {
+  if (Object.values(files).every((f) => f === undefined)) {
     io.out(renderSummary(result, flags.color && !io.env.NO_COLOR && Boolean(process.stdout.isTTY)))
     return ExitCode.ok
   }
   await writeReports(result, jsonReporter.render(result, { color: false }), files, io)
+  io.err(writtenLines(files))
   return ExitCode.ok
 }

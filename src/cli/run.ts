@@ -101,7 +101,7 @@ Exit codes: 0 passed · 2 invalid scenario · 3 target refused or unreachable ·
 }
 
 async function run(file: string, flags: RunFlags, io: Io): Promise<number> {
-  const [{ loadScenario }, { applyOverrides }, { runPlan }, { renderSummary }, { jsonReporter }, { progress }, { writeReports, appendStepSummary }] = await Promise.all([
+  const [{ loadScenario }, { applyOverrides }, { runPlan }, { renderSummary }, { jsonReporter }, { progress }, { writeReports, writtenLines, appendStepSummary }] = await Promise.all([
     import('../scenarios/loader.js'), import('../scenarios/overrides.js'), import('../engine/runner.js'),
     import('../reporters/console.js'), import('../reporters/json.js'), import('../reporters/progress.js'), import('./report.js'),
   ])
@@ -146,10 +146,10 @@ async function run(file: string, flags: RunFlags, io: Io): Promise<number> {
   const json = jsonReporter.render(result, { color: false })
   const doc = JSON.parse(json) as RunResult
   const files = { json: flags.out, junit: flags.junit, markdown: flags.markdown }
-  await writeReports(doc, json, Object.fromEntries(Object.entries(files).filter(([, f]) => f !== undefined)), io, true)
+  await writeReports(doc, json, files, io)
   await appendStepSummary(doc, io)
   const summary = renderSummary(result, color)
   io.out(flags.quiet ? summary.trimEnd().split('\n').pop()! + '\n' : summary)
-  if (!flags.quiet) for (const [what, f] of [['result', flags.out], ['JUnit report', flags.junit], ['Markdown summary', flags.markdown]]) if (f && f !== '-') io.err(`${what} written to ${f}\n`)
+  if (!flags.quiet) io.err(writtenLines(files))
   return exitCodeOf(result)
 }
