@@ -102,18 +102,21 @@ export class Exchange implements Outcome {
     this.sentAt = performance.now()
   }
 
-  onHeaders(statusCode: number, rawHeaders?: Buffer[] | null): boolean {
+  onHeaders(statusCode: number, rawHeaders?: ReadonlyArray<Buffer | string> | null): boolean {
     this.status = statusCode
     if (this.readRateHeaders && rawHeaders) this.rateHeaders(rawHeaders)
     return true
   }
 
-  /** rateHeaders picks the two rate-limit values out of the raw [name, value, …] list; names are compared by length first. */
-  private rateHeaders(raw: Buffer[]): void {
+  /** rateHeaders picks the two rate-limit values out of the raw [name, value, …] list (Buffers or latin1 strings); names are compared by length and first letter first. */
+  private rateHeaders(raw: ReadonlyArray<Buffer | string>): void {
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      const len = raw[i]!.length
+      const n = raw[i]!
+      const len = n.length
       if (len !== 11 && len !== 19 && len !== 21) continue
-      const name = String(raw[i]).toLowerCase()
+      const first = (typeof n === 'string' ? n.charCodeAt(0) : n[0]!) | 0x20 // lower case
+      if (first !== 0x72 && first !== 0x78) continue // r, x
+      const name = String(n).toLowerCase()
       if (name === 'retry-after') this.retryAfter = parseRetryAfter(String(raw[i + 1]).trim())
       else if (name === 'ratelimit-remaining' || name === 'x-ratelimit-remaining') {
         const v = String(raw[i + 1]).trim()
