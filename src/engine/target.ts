@@ -70,7 +70,8 @@ export async function resolveTarget(plan: Plan, opts: { debugArrivals?: boolean 
     const t: BuiltinTarget = await startBuiltinTarget({
       flaws: b.flaws, rateLimits: b.rateLimits, posts: b.posts ?? plan.posts.count,
       ...(b.latency === undefined ? {} : { latency: b.latency }),
-      ...(b.secret === undefined ? {} : { secret: b.secret }),
+      // users.secret signs the generated users' tokens, so the target must verify with it too.
+      ...(secretOf(plan) === undefined ? {} : { secret: secretOf(plan) }),
       ...(opts.debugArrivals ? { debugArrivals: true } : {}),
     })
     return { url: t.url, builtin: true, secret: t.secret, stop: () => t.stop() }
@@ -78,6 +79,11 @@ export async function resolveTarget(plan: Plan, opts: { debugArrivals?: boolean 
   const url = new URL(plan.target.url)
   await preflight(url)
   return { url: url.origin, builtin: false, secret: plan.target.builtin.secret ?? '', stop: async () => {} }
+}
+
+/** secretOf is the token key a plan asks for: target.builtin.secret, else users.secret. */
+function secretOf(plan: Plan): string | undefined {
+  return plan.target.builtin.secret ?? (plan.users.kind === 'generated' ? plan.users.secret : undefined)
 }
 
 /** preflight opens one TCP connection to the target and fails fast, with a hint, when nothing listens. */

@@ -114,6 +114,17 @@ describe('Ctrl-C', () => {
   })
 })
 
+describe('the built-in target', () => {
+  it('verifies tokens with users.secret when the scenario sets one', async () => {
+    const file = join(dir, 'secret.yaml')
+    writeFileSync(file, 'target: { url: builtin, warmup: 0s }\nusers: { count: 20, secret: my-key }\nintegrity: { read: off }\nactors:\n  a: { kind: organic, rate: { hold: 20/s, for: 500ms } }\n')
+    const out = join(dir, 'secret.json')
+    const r = await runCli(['run', file, '--out', out, '-q'])
+    expect(r.code).toBe(0)
+    expect(readResult(out).totals.status).toEqual({ '201': 10 })
+  })
+})
+
 describe('before the first packet', () => {
   it('fails fast with exit 3 and a hint when nothing answers', async () => {
     const s = await startServer()
