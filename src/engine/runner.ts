@@ -17,7 +17,7 @@ import { runClosed, runOpen, type DispatchResult } from './dispatch.js'
 import { HealthMonitor } from './health.js'
 import { buildResult } from './result.js'
 import { Sender } from './sender.js'
-import { warmUp } from './warmup.js'
+import { warmUp, warmupBudget } from './warmup.js'
 import { checkRails, resolveTarget, type Limits, DEFAULT_LIMITS } from './target.js'
 
 /**
@@ -68,7 +68,11 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
     run = prepare(plan, users, runId, target.url, clock)
     const { recorder, actors } = run
     const warm = run.templates.request(Endpoint.read, 0, 1)
-    await warmUp(run.sender.pool(), warm, plan.target.connections, plan.target.warmupMs, stop.signal)
+    // A closed-model actor sends as fast as the target answers, so its run's warm-up may too.
+    const closed = plan.actors.some((a) => a.model === 'closed')
+    const peak = plan.actors.reduce((sum, a) => sum + a.peakRps, 0)
+    const budget = closed ? Infinity : warmupBudget(peak, plan.target.connections, plan.target.warmupMs)
+    await warmUp(run.sender.pool(), warm, plan.target.connections, plan.target.warmupMs, budget, stop.signal)
     // Counts of the posts the run will touch are read before anything is sent; the oracle and ledger then watch every request.
     checks = await RunChecks.prepare(plan, target.url, run.templates, actors)
     checks.attach(run.sender)
