@@ -120,6 +120,7 @@ export function duplicate(ctx: ActorContext): Actor {
 
   return {
     identity: userOf,
+    posts: (n) => [postOf(n, userOf(n))],
     fire(n, intendedMs, done) {
       const g = new Group(n, copies, done)
       const req = request(n)

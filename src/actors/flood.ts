@@ -59,6 +59,7 @@ export function flood(ctx: ActorContext): Actor {
 
   return {
     identity: (n) => userOf(accountOf(n)),
+    posts: (n) => [o.posts[Math.floor(n / accounts) % o.posts.length]!],
     fire(n, intendedMs, done) {
       const a = accountOf(n)
       const user = userOf(a)

@@ -76,6 +76,8 @@ export function malformed(ctx: ActorContext): Actor {
 
   return {
     identity: userOf,
+    // Bad ids touch no post; bad and oversized bodies aim at a real one, which must not change.
+    posts: (n) => (ID_VARIANTS.has(variants[n % variants.length]!) ? [] : [ctx.pickPost(randomAt(kPost, n))]),
     fire(n, intendedMs, done) {
       const v = n % variants.length
       const req = build(n)

@@ -53,6 +53,7 @@ export function spoof(ctx: ActorContext): Actor {
 
   return {
     identity: userOf,
+    posts: (n) => [postOf(n)],
     fire(n, intendedMs, done) {
       const h = n % o.headers.length
       const ip = n % o.ips

@@ -78,6 +78,7 @@ export function toggle(ctx: ActorContext): Actor {
 
   return {
     identity: (n) => userOf(n % pairs),
+    posts: (n) => [postOf(n % pairs)],
     fire(n, intendedMs, done) {
       const p = n % pairs
       if (!busy[p]) return flip(n, intendedMs, done)

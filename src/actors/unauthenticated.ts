@@ -76,6 +76,8 @@ export function unauthenticated(ctx: ActorContext): Actor {
 
   return {
     identity: (n) => claimed(variants[n % variants.length]!, Math.floor(n / variants.length) % k),
+    // Its likes should all be refused; with a broken auth they count, so their posts are read too.
+    posts: (n) => [ctx.pickPost(randomAt(kPost, n))],
     fire(n, intendedMs, done) {
       const v = n % variants.length
       const i = Math.floor(n / variants.length) % k
