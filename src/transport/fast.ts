@@ -66,6 +66,10 @@ interface Pending {
 
 const [CONNECTING, IDLE, BUSY, CLOSED] = [0, 1, 2, 3] as const
 const NO_TRAILERS: string[] = []
+/** Reads go into 64 KiB slabs; a new one when less than 16 KiB is left. */
+const SLAB_BYTES = 64 * 1024
+const MIN_READ = 16 * 1024
+const EMPTY_SLAB = Buffer.alloc(0)
 const noop = (): void => {}
 
 /** FastPool sends HTTP/1.1 requests to one `http:` origin over a bounded set of kept-alive connections. */
@@ -269,6 +273,10 @@ class Conn implements ResponseSink {
   private closeAfter = false
   /** Counts exchanges, so an `abort` handed out for one cannot end a later one. */
   private seq = 0
+  private slab = EMPTY_SLAB
+  private slabOff = 0
+  /** Whether the read being parsed handed body bytes to the handler. */
+  private viewed = false
 
   constructor(
     private readonly pool: FastPool,
@@ -278,9 +286,12 @@ class Conn implements ResponseSink {
     this.deadline = pool.clock + pool.span
     this.ttl = pool.opts.keepAliveTimeoutMs ?? 30_000
     const { host, port, opts } = pool
-    this.socket = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000, ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }) })
+    this.socket = connect({
+      host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000,
+      onread: { buffer: this.readBuffer, callback: this.onRead },
+      ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+    })
     this.socket.on('connect', this.onSocketConnect)
-    this.socket.on('data', this.onSocketData)
     this.socket.on('end', this.onSocketEnd)
     this.socket.on('error', this.onSocketError)
     this.socket.on('close', this.onSocketClose)
@@ -335,6 +346,7 @@ class Conn implements ResponseSink {
   }
 
   onBody(chunk: Buffer): void {
+    this.viewed = true
     this.handler?.onData?.(chunk)
   }
 
@@ -367,7 +379,30 @@ class Conn implements ResponseSink {
     this.write(p.head, p.body, p.close, p.noBody, p.handler)
   }
 
-  private readonly onSocketData = (chunk: Buffer): void => {
+  /**
+   * Reads land in a slab of this connection's own (`onread`), which skips the Readable
+   * machinery and the fresh ArrayBuffer Node makes for every read. Body views handed to the
+   * handler stay valid: the bytes under them are never read into again, because the slab
+   * only moves past a read that produced body bytes. A read without body bytes (a 204, a
+   * head whose body comes later) is done with its bytes once parsed — the head was decoded
+   * into strings, a partial head copied — so the next read reuses the same space.
+   */
+  private readonly readBuffer = (): Buffer => {
+    if (this.slab.length - this.slabOff < MIN_READ) {
+      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+      this.slabOff = 0
+    }
+    return this.slab.subarray(this.slabOff)
+  }
+
+  private readonly onRead = (n: number, buf: Uint8Array): boolean => {
+    this.viewed = false
+    this.onSocketData((buf as Buffer).subarray(0, n))
+    if (this.viewed) this.slabOff += (n + 7) & ~7
+    return true
+  }
+
+  private onSocketData(chunk: Buffer): void {
     if (this.handler === null) return this.shutdown(null) // bytes nobody asked for: the connection cannot be trusted
     let r: number
     try {

@@ -241,19 +241,18 @@ export class ResponseParser {
       const name = s.slice(pos, colon)
       const value = s.slice(vs, ve)
       raw.push(name, value)
-      // Only four names matter for framing; compare by length before lower-casing anything.
+      // Only four names matter for framing: compare by length, then without allocating.
       const len = colon - pos
-      if (len === 14 && name.toLowerCase() === 'content-length') {
+      if (len === 14 && nameIs(s, pos, 'content-length')) {
         if (!/^\d{1,15}$/.test(value)) return this.fail('HPE_INVALID_CONTENT_LENGTH', 'bad Content-Length')
         if (length >= 0 && Number(value) !== length) return this.fail('HPE_UNEXPECTED_CONTENT_LENGTH', 'conflicting Content-Length headers')
         length = Number(value)
-      } else if (len === 17 && name.toLowerCase() === 'transfer-encoding') {
+      } else if (len === 17 && nameIs(s, pos, 'transfer-encoding')) {
         coded = true
         chunked = /(?:^|,)[ \t]*chunked[ \t]*$/i.test(value)
       } else if (len === 10) {
-        const lower = name.toLowerCase()
-        if (lower === 'connection') keepAlive = connectionKeepAlive(value, keepAlive)
-        else if (lower === 'keep-alive') this.keepAliveMs = keepAliveTimeout(value)
+        if (nameIs(s, pos, 'connection')) keepAlive = connectionKeepAlive(value, keepAlive)
+        else if (nameIs(s, pos, 'keep-alive')) this.keepAliveMs = keepAliveTimeout(value)
       }
       pos = e + 2
     }
@@ -374,13 +373,20 @@ function lineEnd(s: string, pos: number): number {
   return cr === lf - 1 ? cr : -2
 }
 
+/** nameIs says whether s[pos…] spells the lower-case `lit` in any ASCII case (for letters and '-', which | 0x20 leaves alone). */
+function nameIs(s: string, pos: number, lit: string): boolean {
+  for (let k = 0; k < lit.length; k++) if ((s.charCodeAt(pos + k) | 0x20) !== lit.charCodeAt(k)) return false
+  return true
+}
+
 function isOws(c: number): boolean {
   return c === SP || c === HTAB
 }
 
 /** connectionKeepAlive applies a Connection header's options to the keep-alive default. */
 function connectionKeepAlive(value: string, current: boolean): boolean {
-  if (value.length === 10 && value.toLowerCase() === 'keep-alive') return true
+  if (value.length === 10 && nameIs(value, 0, 'keep-alive')) return true
+  if (value.length === 5 && nameIs(value, 0, 'close')) return false
   let out = current
   for (const t of value.toLowerCase().split(',')) {
     const o = t.trim()

@@ -392,3 +392,26 @@ describe('FastPool', () => {
     expect([r.statusCode, r.headers['x-a'], await r.body.text()]).toEqual([200, '1', 'hi'])
   })
 })
+
+describe('FastPool read buffers', () => {
+  it('keeps body bytes a handler holds intact while later reads arrive on the same connection', async () => {
+    let n = 0
+    const server = await startServer((_req, res) => {
+      if (n++ % 2 === 1) return void res.writeHead(204).end()
+      res.writeHead(200, { 'content-length': 4 * 20_000 })
+      const parts = ['a', 'b', 'c', 'd'].map((c) => c.repeat(20_000))
+      const next = (): void => void (parts.length > 0 ? res.write(parts.shift()!, () => setTimeout(next, 2)) : res.end())
+      next()
+    })
+    servers.push(server)
+    const pool = new FastPool(server.origin, { connections: 1, timeoutMs: 2000 })
+    pools.push(pool)
+    const want = ['a', 'b', 'c', 'd'].map((c) => c.repeat(20_000)).join('')
+    for (let i = 0; i < 6; i++) {
+      const out = await send(pool, { ...GET, readBody: 100_000 })
+      expect(out.error).toBeNull()
+      if (out.status === 200) expect(out.body === want, `request ${i}`).toBe(true)
+    }
+    expect(server.connections).toBe(1)
+  })
+})
