@@ -5,13 +5,14 @@
  * the prefixes, then every final byte written in one synchronous loop. Connections have
  * TCP_NODELAY, are reused by later bursts (warm sockets halve the spread in Kettle's
  * benchmark) and are replaced once idle past the target's keep-alive timeout. Responses are
- * read by a minimal HTTP/1.1 parser and reported as the Outcome transport/send.ts reports.
- * Times are performance.now() ms; a request's `sentAt` is the write of its final byte (of its
- * prefix, when the target answered before the release).
+ * read by transport/http1.ts's parser (shared with the fast transport) and reported as the
+ * Outcome transport/send.ts reports. Times are performance.now() ms; a request's `sentAt` is
+ * the write of its final byte (of its prefix, when the target answered before the release).
  */
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { classify, type ErrorKind } from './classify.js'
+import { FAILED, NEED_MORE, ResponseParser as HttpParser, TransportError, type ResponseSink } from './http1.js'
 import type { Outcome, SendRequest } from './send.js'
 
 /** RaceOptions configure a RaceClient. */
@@ -276,6 +277,8 @@ class Conn {
 
 // --- the bytes: a request serializer and a minimal HTTP/1.1 response parser ---
 
+/** RACE_MAX_HEAD bounds a response head: more generous than the fast transport's 16 KiB, as it always was here. */
+const RACE_MAX_HEAD = 64 * 1024
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const SET_BY_US = new Set(['host', 'content-length', 'transfer-encoding'])
 
@@ -297,71 +300,51 @@ function headerLine(name: string, value: string): string {
   return SET_BY_US.has(name.toLowerCase()) ? '' : `${name}: ${value}\r\n`
 }
 
-// Parser states, and limits on what a response may look like.
-const [HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILER, UNTIL_CLOSE, DONE] = [0, 1, 2, 3, 4, 5, 6, 7] as const
-const [MAX_HEAD, MAX_LINE, LF, CR] = [64 * 1024, 1024, 10, 13] as const
-
 /**
- * ResponseParser reads one HTTP/1.1 response at a time: status line, headers (skipping 1xx
- * interim responses), then a body framed by Content-Length, chunked encoding, or the close.
- * It counts body bytes and keeps up to `cap` of them; bytes that are not HTTP throw.
+ * ResponseParser reads one HTTP/1.1 response at a time for a race connection: transport/
+ * http1.ts's parser (shared with the fast transport) underneath, counting body bytes and
+ * keeping up to `cap` of them; bytes that are not HTTP throw.
  */
-export class ResponseParser {
-  status = 0
+export class ResponseParser implements ResponseSink {
   /** Body bytes received (decoded, for a chunked body). */
   bytes = 0
   /** Whether the connection may carry another request after this response. */
   keepAlive = true
-  /** The target's announced keep-alive timeout (Keep-Alive: timeout=N), or 0. */
+  /** The target's announced keep-alive timeout (Keep-Alive: timeout=N), or 0; kept from the last response that announced one. */
   keepAliveMs = 0
-  private state: number = HEAD
-  private headBuf: Buffer | null = null
-  private remaining = 0
-  private line = ''
+  private readonly http = new HttpParser(this, RACE_MAX_HEAD)
   private cap = 0
   private kept: Buffer[] | null = null
   private keptLen = 0
-  private noBody = false
+
+  get status(): number {
+    return this.http.status
+  }
 
   /** reset readies the parser for the next response; `noBody` for a HEAD request. */
   reset(cap: number, noBody: boolean): void {
-    this.status = 0
+    this.http.reset(noBody)
     this.bytes = 0
-    this.state = HEAD
-    this.headBuf = null
-    this.line = ''
     this.cap = cap
     this.kept = null
     this.keptLen = 0
-    this.noBody = noBody
   }
 
   /** push feeds received bytes and says whether the response is complete. */
   push(chunk: Buffer): boolean {
-    let off = 0
-    if (this.state === HEAD) {
-      const buf = this.headBuf === null ? chunk : Buffer.concat([this.headBuf, chunk])
-      const end = buf.indexOf('\r\n\r\n')
-      if (end < 0) {
-        if (buf.length > MAX_HEAD) throw new Error('response head too large')
-        this.headBuf = buf
-        return false
-      }
-      this.headBuf = null
-      this.parseHead(buf.toString('latin1', 0, end))
-      if (this.state === HEAD) return end + 4 < buf.length ? this.push(buf.subarray(end + 4)) : false // a 1xx
-      chunk = buf
-      off = end + 4
-    }
-    while (off < chunk.length && this.state !== DONE) off = this.consume(chunk, off)
-    if (this.state === DONE && off < chunk.length) this.keepAlive = false // bytes past the response: do not trust the connection
-    return this.state === DONE
+    const r = this.http.execute(chunk)
+    if (r === FAILED) throw new TransportError(this.http.errorMessage, this.http.errorCode)
+    if (this.http.keepAliveMs > 0) this.keepAliveMs = this.http.keepAliveMs
+    if (r === NEED_MORE) return false
+    // Bytes past the response: do not trust the connection.
+    this.keepAlive = this.http.keepAlive && r === chunk.length
+    return true
   }
 
   /** endOfStream says whether the connection's close completes the response (a body delimited by the close). */
   endOfStream(): boolean {
-    if (this.state !== UNTIL_CLOSE) return false
-    this.state = DONE
+    if (!this.http.finish()) return false
+    this.keepAlive = false
     return true
   }
 
@@ -370,93 +353,15 @@ export class ResponseParser {
     return this.kept === null ? undefined : Buffer.concat(this.kept, this.keptLen).toString('utf8')
   }
 
-  /** consume reads body bytes from `off` on and returns where it stopped. */
-  private consume(chunk: Buffer, off: number): number {
-    switch (this.state) {
-      case LENGTH:
-      case CHUNK_DATA: {
-        const take = Math.min(this.remaining, chunk.length - off)
-        this.keep(chunk, off, take)
-        this.remaining -= take
-        if (this.remaining === 0) this.state = this.state === LENGTH ? DONE : CHUNK_CRLF
-        return off + take
-      }
-      case UNTIL_CLOSE:
-        this.keep(chunk, off, chunk.length - off)
-        return chunk.length
-      case CHUNK_CRLF: {
-        const b = chunk[off]!
-        if (b === LF) this.state = CHUNK_SIZE
-        else if (b !== CR) throw new Error('chunk not followed by CRLF')
-        return off + 1
-      }
-      default:
-        return this.lineByte(chunk[off]!, off)
-    }
+  onHead(): void {
+    this.keepAlive = this.http.keepAlive
   }
 
-  private lineByte(b: number, off: number): number {
-    if (b !== LF) {
-      if (b !== CR) this.line += String.fromCharCode(b)
-      if (this.line.length > MAX_LINE) throw new Error('line too long')
-      return off + 1
-    }
-    const line = this.line
-    this.line = ''
-    if (this.state === TRAILER) {
-      if (line === '') this.state = DONE
-      return off + 1
-    }
-    const hex = line.split(';')[0]!.trim()
-    if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) throw new Error('bad chunk size')
-    this.remaining = parseInt(hex, 16)
-    this.state = this.remaining === 0 ? TRAILER : CHUNK_DATA
-    return off + 1
-  }
-
-  private keep(chunk: Buffer, off: number, n: number): void {
-    this.bytes += n
-    if (this.keptLen >= this.cap || n === 0) return
-    const take = Math.min(n, this.cap - this.keptLen)
-    ;(this.kept ??= []).push(Buffer.from(chunk.subarray(off, off + take)))
+  onBody(chunk: Buffer): void {
+    this.bytes += chunk.length
+    if (this.keptLen >= this.cap) return
+    const take = Math.min(chunk.length, this.cap - this.keptLen)
+    ;(this.kept ??= []).push(chunk.subarray(0, take)) // a view: each 'data' chunk is a buffer of its own
     this.keptLen += take
-  }
-
-  private parseHead(text: string): void {
-    const lines = text.split('\r\n')
-    const m = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]!)
-    if (!m) throw new Error('not an HTTP/1.x status line')
-    this.status = Number(m[2])
-    if (this.status < 200 && this.status !== 101) return // interim: the real response follows
-    this.keepAlive = m[1] === '1'
-    let length = -1
-    let chunked = false
-    for (let i = 1; i < lines.length; i++) {
-      const l = lines[i]!
-      const colon = l.indexOf(':')
-      if (colon <= 0) throw new Error('bad header line')
-      const name = l.slice(0, colon).trim().toLowerCase()
-      const value = l.slice(colon + 1).trim()
-      if (name === 'content-length') {
-        if (!/^\d+$/.test(value) || (length >= 0 && Number(value) !== length)) throw new Error('bad content-length')
-        length = Number(value)
-      } else if (name === 'transfer-encoding') chunked = /(?:^|,)\s*chunked\s*$/i.test(value)
-      else if (name === 'connection') {
-        if (/\bclose\b/i.test(value)) this.keepAlive = false
-        else if (/\bkeep-alive\b/i.test(value)) this.keepAlive = true
-      } else if (name === 'keep-alive') {
-        const t = /timeout=(\d+)/i.exec(value)
-        if (t) this.keepAliveMs = Number(t[1]) * 1000
-      }
-    }
-    if (this.noBody || this.status === 204 || this.status === 304) this.state = DONE
-    else if (chunked) this.state = CHUNK_SIZE
-    else if (length >= 0) {
-      this.remaining = length
-      this.state = length === 0 ? DONE : LENGTH
-    } else {
-      this.state = UNTIL_CLOSE
-      this.keepAlive = false
-    }
   }
 }
