@@ -1,39 +1,35 @@
 /**
- * FastPool: a lean HTTP/1.1 keep-alive pool over `net.Socket`s, a drop-in for the part of
- * undici's Pool the engine uses — `dispatch(options, handler)` with undici's original handler
- * methods, `close()` and `destroy()` — at a fraction of the CPU per request. undici's general
- * path (a Request object per dispatch, header normalisation, its queue machinery, llhttp's
- * WASM callbacks) was most of likebench's user-space time against a fast target; here a
- * request is one cached-prefix string written once (transport/request-head.ts) and a response
- * is one indexOf and one latin1 decode of its head (transport/http1.ts).
+ * FastPool: a lean HTTP/1.1 keep-alive pool over `net.Socket`s, a drop-in for what the engine
+ * uses of undici's Pool — `dispatch(options, handler)` with undici's original handler methods,
+ * `close()`, `destroy()` — at a fraction of its CPU per request. undici's general path (a
+ * Request per dispatch, header normalisation, its queue machinery, llhttp's WASM callbacks)
+ * was most of likebench's user-space time; here a request is one string with cached parts,
+ * written once (transport/request-head.ts), and a response head is one indexOf and one latin1
+ * decode (transport/http1.ts).
  *
- * Contract, the same as undici's for these handlers: onConnect when the request is written to
- * a socket (queued time is not sent time), onHeaders(status, rawHeaders, resume, statusText)
- * for the final response, onData per body piece (views of received bytes, never copied),
- * then onComplete([]) — or onError(err) with a `code` that classify() maps — exactly once.
- * Differences: rawHeaders are latin1 strings, not Buffers (String(x) and .length read the same
- * for ASCII); handler return values (pause) are ignored, as the engine never pauses; and the
- * `abort` given to onConnect is only made for handlers whose onConnect declares a parameter.
+ * The handler contract is undici's: onConnect when the request is written to a socket (queued
+ * time is not sent time), onHeaders(status, rawHeaders, resume, statusText) for the final
+ * response, onData per body piece (views of received bytes, not copies), onComplete([]) — or
+ * onError(err) with a `code` classify() maps — exactly once. Differences: rawHeaders are
+ * latin1 strings, not Buffers (String(x) and .length read the same for ASCII); pause requests
+ * (handler return values) are ignored; `abort` is only made for an onConnect that takes it.
  *
- * Connections: up to `connections`, opened lazily, reused last-in first-out so the hottest
- * stay hot, one request at a time (no pipelining), and a FIFO queue when all are busy. An
- * idle connection the server closes is dropped as soon as its FIN arrives, and one past the
- * server's announced keep-alive timeout (less 2 s, as undici) or idle 30 s is closed before
- * reuse, so a server that closes keep-alive connections between requests costs a reconnect,
- * not a failure. A request already written when its connection dies fails as `reset`
- * (UND_ERR_SOCKET) and is not retried — a load tool must not send twice what it counts once;
- * undici does the same for the request in flight.
+ * Connections: up to `connections`, opened lazily, reused last-in first-out, one request at a
+ * time, a FIFO queue when all are busy. An idle connection is dropped when the server's FIN
+ * arrives, or once past the server's announced keep-alive timeout less 2 s (as undici) or
+ * 30 s idle, so a server closing kept connections between requests costs a reconnect, not a
+ * failure. A request already written when its connection dies fails as `reset` and is not
+ * retried (a load tool must not send twice what it counts once; undici does the same).
  *
- * Timeouts (connect, headers, and each gap in the body, all `timeoutMs`) cost no timer and no
- * clock read per request: each connection has a deadline stamped from the pool's clock, which
- * one interval per pool refreshes as it sweeps the deadlines every min(50, timeoutMs / 4) ms.
- * A deadline is the clock plus timeoutMs plus one sweep, so a timeout fires between timeoutMs
- * and timeoutMs + 2 sweeps after the event, earlier only by however long the event loop was
- * blocked before the request was written (the clock is that stale then).
+ * Timeouts (connect, headers, each gap in the body: all `timeoutMs`) cost no timer and no
+ * clock read per request: deadlines are stamped from the pool's clock, which one interval per
+ * pool refreshes as it sweeps them every min(50, timeoutMs / 4) ms, and include one sweep of
+ * slack. A timeout fires between timeoutMs and timeoutMs + 2 sweeps after the event — earlier
+ * only by however long the event loop was blocked just before the write (the clock is stale).
  */
-import { connect, type Socket } from 'node:net'
 import { Dispatcher } from 'undici'
-import { FAILED, KEEP_ALIVE_THRESHOLD_MS, NEED_MORE, ResponseParser, TransportError, type ResponseSink } from './http1.js'
+import { BUSY, CLOSED, CONNECTING, Conn, IDLE, type ConnPool, type Handler, type Pending } from './fast-conn.js'
+import { TransportError } from './http1.js'
 import { RequestWriter } from './request-head.js'
 
 /** FastPoolOptions size a FastPool like transport/pool.ts's PoolOptions. */
@@ -45,35 +41,8 @@ export interface FastPoolOptions {
   /** Close a connection idle this long when the server announced no keep-alive timeout (default 30 s). */
   keepAliveTimeoutMs?: number
 }
-
-/** Handler is the part of undici's legacy dispatch handler FastPool calls. */
-interface Handler {
-  onConnect?(abort?: (err?: Error) => void): void
-  onHeaders?(status: number, rawHeaders: string[], resume: () => void, statusText: string): boolean | void
-  onData?(chunk: Buffer): boolean | void
-  onComplete?(trailers: string[]): void
-  onError?(err: Error): void
-}
-
-/** Pending is a request waiting for a connection, already rendered. */
-interface Pending {
-  head: string
-  body: Uint8Array | string | null
-  close: boolean
-  noBody: boolean
-  handler: Handler
-}
-
-const [CONNECTING, IDLE, BUSY, CLOSED] = [0, 1, 2, 3] as const
-const NO_TRAILERS: string[] = []
-/** Reads go into 64 KiB slabs; a new one when less than 16 KiB is left. */
-const SLAB_BYTES = 64 * 1024
-const MIN_READ = 16 * 1024
-const EMPTY_SLAB = Buffer.alloc(0)
-const noop = (): void => {}
-
 /** FastPool sends HTTP/1.1 requests to one `http:` origin over a bounded set of kept-alive connections. */
-export class FastPool extends Dispatcher {
+export class FastPool extends Dispatcher implements ConnPool {
   /** True once close() or destroy() was called: later dispatches fail as aborted. */
   closed = false
   /** True once the pool has ended all its connections. */
@@ -160,17 +129,15 @@ export class FastPool extends Dispatcher {
     this.stopSweeper()
     for (const p of queued) p.handler.onError?.(err)
     for (const resolve of this.closeWaiters.splice(0)) resolve()
-    const done = Promise.all(closing).then(noop)
+    const done = Promise.all(closing).then(() => undefined)
     if (callback === undefined) return done
     void done.then(callback)
   }
 
   /** stats reports connections and requests, in the shape of undici's PoolStats. */
   get stats(): { connected: number; free: number; pending: number; queued: number; running: number; size: number } {
-    const queued = this.queue.length - this.queueHead
-    const running = this.conns.filter((c) => c.state === BUSY).length
-    const connected = this.conns.filter((c) => c.state !== CONNECTING).length
-    return { connected, free: this.idle.length, pending: queued, queued, running, size: queued + running }
+    const [queued, running] = [this.queue.length - this.queueHead, this.conns.filter((c) => c.state === BUSY).length]
+    return { connected: this.conns.filter((c) => c.state !== CONNECTING).length, free: this.idle.length, pending: queued, queued, running, size: queued + running }
   }
 
   /** @internal release takes back a connection whose exchange finished: it carries the next queued request or waits. */
@@ -239,15 +206,9 @@ export class FastPool extends Dispatcher {
       if (c.state === IDLE) {
         if (now - c.idleSince >= c.ttl) c.shutdown(null)
         else if (c.reffed && now - c.idleSince >= this.tickMs) c.unref()
-      } else if (c.state !== CLOSED && now >= c.deadline) c.shutdown(new TransportError(TIMEOUT_MESSAGES[c.timeoutCode]!, c.timeoutCode))
+      } else if (c.state !== CLOSED && now >= c.deadline) c.shutdown(new TransportError(`${c.timeoutCode.slice(8, -8).toLowerCase()} timeout`, c.timeoutCode))
     }
   }
-}
-
-const TIMEOUT_MESSAGES: Readonly<Record<string, string>> = {
-  UND_ERR_CONNECT_TIMEOUT: 'connect timeout',
-  UND_ERR_HEADERS_TIMEOUT: 'headers timeout',
-  UND_ERR_BODY_TIMEOUT: 'body timeout',
 }
 
 function swapRemove<T>(xs: T[], x: T): void {
@@ -255,191 +216,4 @@ function swapRemove<T>(xs: T[], x: T): void {
   if (i < 0) return
   xs[i] = xs[xs.length - 1]!
   xs.pop()
-}
-
-/** Conn is one connection carrying one exchange at a time; it is the parser's sink. */
-class Conn implements ResponseSink {
-  state: number = CONNECTING
-  deadline: number
-  timeoutCode = 'UND_ERR_CONNECT_TIMEOUT'
-  idleSince = 0
-  /** How long the connection may stay idle: the server's announced keep-alive timeout less 2 s, or the pool's default. */
-  ttl: number
-  reffed = true
-  private readonly socket: Socket
-  private readonly parser = new ResponseParser(this)
-  private handler: Handler | null = null
-  private pending: Pending | null
-  private closeAfter = false
-  /** Counts exchanges, so an `abort` handed out for one cannot end a later one. */
-  private seq = 0
-  private slab = EMPTY_SLAB
-  private slabOff = 0
-  /** Whether the read being parsed handed body bytes to the handler. */
-  private viewed = false
-
-  constructor(
-    private readonly pool: FastPool,
-    first: Pending,
-  ) {
-    this.pending = first
-    this.deadline = pool.clock + pool.span
-    this.ttl = pool.opts.keepAliveTimeoutMs ?? 30_000
-    const { host, port, opts } = pool
-    this.socket = connect({
-      host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000,
-      onread: { buffer: this.readBuffer, callback: this.onRead },
-      ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
-    })
-    this.socket.on('connect', this.onSocketConnect)
-    this.socket.on('end', this.onSocketEnd)
-    this.socket.on('error', this.onSocketError)
-    this.socket.on('close', this.onSocketClose)
-  }
-
-  /** write sends one request on this (connected, free) connection: onConnect, then one write (corked with a separate body). */
-  write(head: string, body: Uint8Array | string | null, close: boolean, noBody: boolean, h: Handler): void {
-    this.state = BUSY
-    this.handler = h
-    this.closeAfter = close
-    this.parser.reset(noBody)
-    this.deadline = this.pool.clock + this.pool.span
-    this.timeoutCode = 'UND_ERR_HEADERS_TIMEOUT'
-    if (!this.reffed) {
-      this.socket.ref()
-      this.reffed = true
-    }
-    const seq = ++this.seq
-    if (h.onConnect !== undefined) {
-      try {
-        // A handler that declares no parameter cannot use abort: do not allocate one for it.
-        if (h.onConnect.length === 0) h.onConnect()
-        else h.onConnect((err) => this.seq === seq && this.handler !== null && this.shutdown(err ?? new TransportError('request aborted', 'UND_ERR_ABORTED')))
-      } catch (err) {
-        return this.shutdown(err as Error)
-      }
-      if (this.handler !== h || this.seq !== seq) return // aborted from onConnect: nothing was written
-    }
-    const s = this.socket
-    if (body === null) s.write(head, 'latin1')
-    else {
-      s.cork()
-      s.write(head, 'latin1')
-      if (typeof body === 'string') s.write(body, 'utf8')
-      else s.write(body)
-      s.uncork()
-    }
-  }
-
-  unref(): void {
-    this.socket.unref()
-    this.reffed = false
-  }
-
-  /** closed resolves once the socket has closed. */
-  closed(): Promise<void> {
-    return this.socket.closed ? Promise.resolve() : new Promise((resolve) => this.socket.once('close', () => resolve()))
-  }
-
-  onHead(status: number, rawHeaders: string[], statusText: string): void {
-    this.handler?.onHeaders?.(status, rawHeaders, noop, statusText)
-  }
-
-  onBody(chunk: Buffer): void {
-    this.viewed = true
-    this.handler?.onData?.(chunk)
-  }
-
-  /**
-   * shutdown ends the connection (once) and settles what it carried: a request waiting for it
-   * to open fails with `err`; one in flight completes if the close ends its body, else fails
-   * with `err` or, for a plain close, UND_ERR_SOCKET ("other side closed": a reset).
-   */
-  shutdown(err: Error | null): void {
-    if (this.state === CLOSED) return
-    const wasConnecting = this.state === CONNECTING
-    this.state = CLOSED
-    this.socket.destroy()
-    this.pool.forget(this)
-    const h = this.handler
-    this.handler = null
-    const p = this.pending
-    this.pending = null
-    if (wasConnecting && p !== null) p.handler.onError?.(err ?? new TransportError('connection closed before it was established', 'UND_ERR_SOCKET'))
-    else if (h !== null) {
-      if (err === null && this.parser.finish()) h.onComplete?.(NO_TRAILERS)
-      else h.onError?.(err ?? new TransportError('other side closed', 'UND_ERR_SOCKET'))
-    }
-  }
-
-  private readonly onSocketConnect = (): void => {
-    const p = this.pending!
-    this.pending = null
-    this.state = IDLE
-    this.write(p.head, p.body, p.close, p.noBody, p.handler)
-  }
-
-  /**
-   * Reads land in a slab of this connection's own (`onread`), which skips the Readable
-   * machinery and the fresh ArrayBuffer Node makes for every read. Body views handed to the
-   * handler stay valid: the bytes under them are never read into again, because the slab
-   * only moves past a read that produced body bytes. A read without body bytes (a 204, a
-   * head whose body comes later) is done with its bytes once parsed — the head was decoded
-   * into strings, a partial head copied — so the next read reuses the same space.
-   */
-  private readonly readBuffer = (): Buffer => {
-    if (this.slab.length - this.slabOff < MIN_READ) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
-      this.slabOff = 0
-    }
-    return this.slab.subarray(this.slabOff)
-  }
-
-  private readonly onRead = (n: number, buf: Uint8Array): boolean => {
-    this.viewed = false
-    this.onSocketData((buf as Buffer).subarray(0, n))
-    if (this.viewed) this.slabOff += (n + 7) & ~7
-    return true
-  }
-
-  private onSocketData(chunk: Buffer): void {
-    if (this.handler === null) return this.shutdown(null) // bytes nobody asked for: the connection cannot be trusted
-    let r: number
-    try {
-      r = this.parser.execute(chunk)
-    } catch (err) {
-      return this.shutdown(err as Error) // a handler threw: the exchange fails with its error, as in undici
-    }
-    if (this.state === CLOSED) return // the handler aborted
-    if (r === NEED_MORE) {
-      if (this.parser.inBody) {
-        this.deadline = this.pool.clock + this.pool.span
-        this.timeoutCode = 'UND_ERR_BODY_TIMEOUT'
-      }
-      return
-    }
-    if (r === FAILED) return this.shutdown(new TransportError(this.parser.errorMessage, this.parser.errorCode))
-    this.complete(r < chunk.length)
-  }
-
-  /** complete hands the connection back (or ends it) and then reports the response: a closed loop's next request finds it free. */
-  private complete(extraBytes: boolean): void {
-    const h = this.handler!
-    this.handler = null
-    const p = this.parser
-    let keep = p.keepAlive && !this.closeAfter && !extraBytes
-    if (keep && p.keepAliveMs > 0) {
-      this.ttl = p.keepAliveMs - KEEP_ALIVE_THRESHOLD_MS
-      keep = this.ttl > 0
-    }
-    if (keep) {
-      this.state = IDLE
-      this.pool.release(this)
-    } else this.shutdown(null)
-    h.onComplete?.(NO_TRAILERS)
-  }
-
-  private readonly onSocketEnd = (): void => this.shutdown(null)
-  private readonly onSocketError = (err: Error): void => this.shutdown(err)
-  private readonly onSocketClose = (): void => this.shutdown(null)
 }
