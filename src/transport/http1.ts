@@ -54,6 +54,8 @@ const [HEAD, LENGTH, UNTIL_CLOSE, CHUNK_SIZE, CHUNK_EXT, CHUNK_SIZE_LF, CHUNK_DA
 const [CR, LF, SP, HTAB, SEMI] = [13, 10, 32, 9, 59] as const
 const TERMINATOR = Buffer.from('\r\n\r\n', 'latin1')
 const PREFIX = 'HTTP/1.'
+/** How much of a chunk is decoded to look for the end of a head in it. */
+const SCAN = 1024
 /** Up to 12 hex digits: a chunk of up to 256 TiB, well inside a double's exact integers. */
 const MAX_CHUNK_DIGITS = 12
 
@@ -162,15 +164,27 @@ export class ResponseParser {
     return FAILED
   }
 
-  /** head handles a head that starts in `chunk` at `i` (the common case: it is all there). */
+  /**
+   * head handles a head that starts in `chunk` at `i` (the common case: it is all there). The
+   * first KiB is decoded once and searched as a string, which is cheaper than a Buffer search
+   * and then a decode; a longer head falls back to searching the bytes.
+   */
   private head(chunk: Buffer, i: number): number {
     while (i < chunk.length && (chunk[i] === CR || chunk[i] === LF)) i++ // stray CRLFs between messages, as llhttp allows
-    if (i === chunk.length) return NEED_MORE
-    const end = chunk.indexOf(TERMINATOR, i)
-    if (end >= 0) return this.parseHead(chunk, i, end)
-    // Not all there: refuse early what cannot become a status line, keep the rest.
     const n = chunk.length - i
-    for (let k = 0; k < n && k < PREFIX.length; k++) if (chunk[i + k] !== PREFIX.charCodeAt(k)) return this.fail('HPE_INVALID_CONSTANT', 'expected HTTP/1.x')
+    if (n === 0) return NEED_MORE
+    let s = latin1(chunk, i, i + Math.min(n, SCAN))
+    let end = s.indexOf('\r\n\r\n')
+    if (end < 0 && n > SCAN) {
+      end = chunk.indexOf(TERMINATOR, i) - i
+      if (end >= 0) s = latin1(chunk, i, i + end + TERMINATOR.length)
+    }
+    if (end >= 0) {
+      const r = this.parseHead(s, end)
+      return r < 0 ? r : i + r
+    }
+    // Not all there: refuse early what cannot become a status line, keep the rest.
+    if (!PREFIX.startsWith(s.slice(0, PREFIX.length))) return this.fail('HPE_INVALID_CONSTANT', 'expected HTTP/1.x')
     if (n > this.maxHead) return this.fail('UND_ERR_HEADERS_OVERFLOW', 'response head too large')
     if (this.acc === null || this.acc.length < n) this.acc = Buffer.allocUnsafe(Math.max(1024, n * 2))
     chunk.copy(this.acc, 0, i)
@@ -190,21 +204,21 @@ export class ResponseParser {
     }
     chunk.copy(acc, before, i, i + take)
     this.accLen = before + take
-    const end = acc.subarray(0, this.accLen).indexOf(TERMINATOR, Math.max(0, before - 3))
+    const s = latin1(acc, 0, this.accLen)
+    const end = s.indexOf('\r\n\r\n', Math.max(0, before - 3))
     if (end < 0) {
-      for (let k = before; k < this.accLen && k < PREFIX.length; k++) if (acc[k] !== PREFIX.charCodeAt(k)) return this.fail('HPE_INVALID_CONSTANT', 'expected HTTP/1.x')
+      if (!PREFIX.startsWith(s.slice(0, PREFIX.length))) return this.fail('HPE_INVALID_CONSTANT', 'expected HTTP/1.x')
       return this.accLen >= this.maxHead ? this.fail('UND_ERR_HEADERS_OVERFLOW', 'response head too large') : NEED_MORE
     }
     this.accLen = 0
-    const r = this.parseHead(acc, 0, end)
-    // parseHead returns an offset into acc: map it back to the chunk.
+    const r = this.parseHead(s, end)
+    // parseHead counts from the start of acc: map it back to the chunk.
     return r < 0 ? r : i + (r - before)
   }
 
-  /** parseHead reads the head in buf[start, end) (end is where CRLFCRLF begins) and returns the offset after it. */
-  private parseHead(buf: Buffer, start: number, end: number): number {
-    if (end - start > this.maxHead) return this.fail('UND_ERR_HEADERS_OVERFLOW', 'response head too large')
-    const s = buf.toString('latin1', start, end)
+  /** parseHead reads the head at the start of `s` (CRLFCRLF at `end`; bytes after it are ignored) and returns its length. */
+  private parseHead(s: string, end: number): number {
+    if (end > this.maxHead) return this.fail('UND_ERR_HEADERS_OVERFLOW', 'response head too large')
     if (!s.startsWith(PREFIX)) return this.fail('HPE_INVALID_CONSTANT', 'expected HTTP/1.x')
     const minor = s.charCodeAt(7) - 48
     if ((minor !== 0 && minor !== 1) || s.charCodeAt(8) !== SP) return this.fail('HPE_INVALID_VERSION', 'not HTTP/1.0 or HTTP/1.1')
@@ -213,9 +227,8 @@ export class ResponseParser {
     const d2 = s.charCodeAt(11) - 48
     if (!(d0 >= 1 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9)) return this.fail('HPE_INVALID_STATUS', 'bad status code')
     const status = d0 * 100 + d1 * 10 + d2
-    let eol = lineEnd(s, 12)
-    if (eol === -2) return this.fail('HPE_LF_EXPECTED', 'bare CR or LF in the status line')
-    if (eol === -1) eol = s.length
+    const eol = lineEnd(s, 12, end)
+    if (eol < 0) return this.fail('HPE_LF_EXPECTED', 'bare LF in the status line')
     if (eol > 12 && s.charCodeAt(12) !== SP) return this.fail('HPE_INVALID_STATUS', 'bad status line')
     const next = end + TERMINATOR.length
     if (status < 200) {
@@ -227,10 +240,9 @@ export class ResponseParser {
     let chunked = false
     let coded = false
     let keepAlive = minor === 1
-    for (let pos = eol + 2; pos < s.length; ) {
-      let e = lineEnd(s, pos)
-      if (e === -2) return this.fail('HPE_LF_EXPECTED', 'bare CR or LF in a header line')
-      if (e === -1) e = s.length
+    for (let pos = eol + 2; pos < end; ) {
+      const e = lineEnd(s, pos, end)
+      if (e < 0) return this.fail('HPE_LF_EXPECTED', 'bare LF in a header line')
       const colon = s.indexOf(':', pos)
       if (colon <= pos || colon >= e) return this.fail('HPE_INVALID_HEADER_TOKEN', 'header line without a name')
       for (let k = pos; k < colon; k++) if (TOKEN[s.charCodeAt(k)] !== 1) return this.fail('HPE_INVALID_HEADER_TOKEN', 'invalid header name')
@@ -365,12 +377,21 @@ export class ResponseParser {
   }
 }
 
-/** lineEnd returns where the line from `pos` ends (its CR), −1 at the end of `s`, or −2 for a bare CR or LF. */
-function lineEnd(s: string, pos: number): number {
+/** lineEnd returns where the line from `pos` ends (the CR of its CRLF; `end` for the head's last line), or −1 for a bare LF. */
+function lineEnd(s: string, pos: number, end: number): number {
   const lf = s.indexOf('\n', pos)
-  const cr = s.indexOf('\r', pos)
-  if (lf < 0) return cr < 0 ? -1 : -2
-  return cr === lf - 1 ? cr : -2
+  if (lf < 0 || lf > end) return end
+  return s.charCodeAt(lf - 1) === CR ? lf - 1 : -1
+}
+
+/** latin1 decodes bytes one to one into a string: Buffer's own latin1Slice (what toString('latin1') calls, without its argument handling) where there is one. */
+const latin1: (b: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as Partial<Latin1Slicer>).latin1Slice === 'function'
+    ? (b, start, end) => (b as unknown as Latin1Slicer).latin1Slice(start, end)
+    : (b, start, end) => b.toString('latin1', start, end)
+
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string
 }
 
 /** nameIs says whether s[pos…] spells the lower-case `lit` in any ASCII case (for letters and '-', which | 0x20 leaves alone). */

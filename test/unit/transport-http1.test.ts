@@ -50,6 +50,7 @@ const RESPONSES: Array<[string, string, Partial<Parsed>, { noBody?: boolean; clo
   ['HTTP/1.0 keep-alive', 'HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 1\r\n\r\nx', { status: 200, body: 'x', keepAlive: true }],
   ['HTTP/1.0 default close', 'HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\nx', { status: 200, body: 'x', keepAlive: false }],
   ['Connection: close', 'HTTP/1.1 200 OK\r\nconnection: upgrade, close\r\ncontent-length: 0\r\n\r\n', { status: 200, keepAlive: false }],
+  ['a head longer than the KiB searched as a string', `HTTP/1.1 200 OK\r\nx-long: ${'v'.repeat(1500)}\r\ncontent-length: 2\r\n\r\nok`, { status: 200, body: 'ok' }],
   ['stray CRLF before the status line, no reason phrase', '\r\nHTTP/1.1 404\r\ncontent-length: 0\r\n\r\n', { status: 404, text: '' }],
 ]
 
