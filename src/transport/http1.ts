@@ -1,22 +1,20 @@
 /**
- * HTTP/1.1 on the wire, for the raw-socket transports (transport/fast.ts): a minimal, strict
- * response parser that hands the head and body slices to a sink as they arrive, and the
- * error type both directions fail with (the request side is transport/request-head.ts).
+ * HTTP/1.1 on the wire for the raw-socket transports (transport/fast.ts, transport/race.ts): a
+ * minimal, strict response parser that hands the head and body to a sink as they arrive, and
+ * the error both directions fail with (the request side is transport/request-head.ts).
  *
- * The parser is written for the hot path: the head is found with one native indexOf and
- * decoded as one latin1 string; the body is never copied (the sink gets subarrays of the
- * received chunk); chunk sizes are read byte by byte into a number, without strings. It
- * accepts responses split at any byte and several responses in one buffer (execute returns
- * where the first one ended). What it does not understand is an error with an llhttp-style
- * `HPE_*` code, which transport/classify.ts counts as `protocol`.
+ * Written for the hot path: the head's first KiB is decoded once to a latin1 string and
+ * searched there; the body is never copied (the sink gets views of the received chunk); chunk
+ * sizes are read byte by byte into a number. Responses may be split at any byte, and several
+ * may share a buffer (execute returns where the first ended). What it does not accept fails
+ * with an llhttp-style `HPE_*` code, which transport/classify.ts counts as `protocol`.
  *
- * Strict where it matters for a load tool: the status line must be HTTP/1.0 or 1.1 with a
- * three-digit status; header names must be tokens; lines end in CRLF (a bare CR or LF, or an
- * obs-fold continuation line, is an error); Content-Length is digits only and may not
- * disagree with itself or come with Transfer-Encoding (a request-smuggling shape); chunk
- * sizes are hex and chunks end in CRLF. 1xx interim heads are skipped (101 is an error: we
- * never ask to upgrade); HEAD, 204 and 304 responses have no body; a body with neither
- * length nor chunking runs until the connection closes (finish()).
+ * Strict where it matters: HTTP/1.0 or 1.1 and a three-digit status; header names are tokens;
+ * lines end in CRLF (a bare LF or an obs-fold line is an error; a lone CR inside a value is
+ * kept); Content-Length is digits, agrees with itself and never comes with Transfer-Encoding
+ * (a smuggling shape); chunk sizes are hex, chunks end in CRLF. 1xx heads are skipped (101 is
+ * an error: nothing asks to upgrade); HEAD, 204 and 304 answers have no body; a body with
+ * neither length nor chunking runs until the connection closes (finish()).
  */
 
 /** TransportError is a failed exchange with a stable `code` that transport/classify.ts maps to an ErrorKind. */
@@ -48,9 +46,8 @@ export const MAX_HEAD_BYTES = 16 * 1024
 /** KEEP_ALIVE_THRESHOLD_MS is how long before a server's announced keep-alive timeout a connection counts as expired (undici's default). */
 export const KEEP_ALIVE_THRESHOLD_MS = 2000
 
-const [HEAD, LENGTH, UNTIL_CLOSE, CHUNK_SIZE, CHUNK_EXT, CHUNK_SIZE_LF, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, TRAILER_LINE, TRAILER_LF, END_LF, DONE] = [
-  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
-] as const
+const [HEAD, LENGTH, UNTIL_CLOSE, CHUNK_SIZE, CHUNK_EXT, CHUNK_SIZE_LF, CHUNK_DATA] = [0, 1, 2, 3, 4, 5, 6] as const
+const [CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, TRAILER_LINE, TRAILER_LF, END_LF, DONE] = [7, 8, 9, 10, 11, 12, 13] as const
 const [CR, LF, SP, HTAB, SEMI] = [13, 10, 32, 9, 59] as const
 const TERMINATOR = Buffer.from('\r\n\r\n', 'latin1')
 const PREFIX = 'HTTP/1.'
@@ -63,10 +60,7 @@ const MAX_CHUNK_DIGITS = 12
 const TOKEN = new Uint8Array(128)
 for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1
 const HEX = new Int8Array(256).fill(-1)
-for (let i = 0; i < 16; i++) {
-  HEX['0123456789abcdef'.charCodeAt(i)] = i
-  HEX['0123456789ABCDEF'.charCodeAt(i)] = i
-}
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = HEX['0123456789ABCDEF'.charCodeAt(i)] = i
 
 /**
  * ResponseParser reads one HTTP/1.x response at a time into a ResponseSink. Call reset()
