@@ -41,17 +41,19 @@ export interface FastPoolOptions {
   /** Close a connection idle this long when the server announced no keep-alive timeout (default 30 s). */
   keepAliveTimeoutMs?: number
 }
+
 /** FastPool sends HTTP/1.1 requests to one `http:` origin over a bounded set of kept-alive connections. */
 export class FastPool extends Dispatcher implements ConnPool {
   /** True once close() or destroy() was called: later dispatches fail as aborted. */
   closed = false
   /** True once the pool has ended all its connections. */
   destroyed = false
-  /** @internal */ readonly writer: RequestWriter
   /** @internal */ readonly host: string
   /** @internal */ readonly port: number
-  /** @internal */ readonly idle: Conn[] = []
-  /** @internal */ readonly conns: Conn[] = []
+  private readonly writer: RequestWriter
+  /** Connections without an exchange, the most recently used last. */
+  private readonly idle: Conn[] = []
+  private readonly conns: Conn[] = []
   private queue: Pending[] = []
   private queueHead = 0
   private sweeper: NodeJS.Timeout | null = null
@@ -152,7 +154,8 @@ export class FastPool extends Dispatcher implements ConnPool {
   /** @internal forget drops a closed connection; a queued request then gets a connection of its own. */
   forget(c: Conn): void {
     swapRemove(this.conns, c)
-    swapRemove(this.idle, c)
+    const i = this.idle.indexOf(c)
+    if (i >= 0) this.idle.splice(i, 1) // keeps the most recently used last
     if (!this.closed) {
       const p = this.queue.length > this.queueHead ? this.next() : undefined
       if (p !== undefined) this.open(p)
@@ -186,9 +189,9 @@ export class FastPool extends Dispatcher implements ConnPool {
 
   /** settleClose finishes a graceful close once nothing is queued or in flight. */
   private settleClose(): void {
-    if (!this.closed || this.queue.length > this.queueHead || this.conns.some((c) => c.state !== IDLE)) return
-    for (const c of [...this.conns]) c.shutdown(null)
+    if (!this.closed || this.destroyed || this.queue.length > this.queueHead || this.conns.some((c) => c.state !== IDLE)) return
     this.destroyed = true
+    for (const c of [...this.conns]) c.shutdown(null)
     this.stopSweeper()
     for (const resolve of this.closeWaiters.splice(0)) resolve()
   }
