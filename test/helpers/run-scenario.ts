@@ -25,3 +25,15 @@ export function findingOf(result: RunResult, name: string): Finding {
 export function builtinTarget(flaws: string[] = [], rateLimits: string[] = [], extra = ''): string {
   return `target: { url: builtin, warmup: 0s, builtin: { flaws: ${JSON.stringify(flaws)}, rateLimits: ${JSON.stringify(rateLimits)}${extra} } }`
 }
+
+/** spamFlood renders a flood actor named spam: three accounts from one source address, liking `posts` at `rate` for `seconds`. */
+export function spamFlood(posts: number[], rate: string, seconds: number): string {
+  return `actors:
+  spam:
+    kind: flood
+    accounts: 3
+    ips: { count: 1, via: source }
+    posts: ${JSON.stringify(posts)}
+    rate: { hold: ${rate}, for: ${seconds}s }
+`
+}

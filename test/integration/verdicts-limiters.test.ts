@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { runPlan } from '../../src/engine/runner.js'
 import type { RunResult } from '../../src/result.js'
-import { checkScenarioText } from '../../src/scenarios/loader.js'
+import { runYaml, spamFlood } from '../helpers/run-scenario.js'
 import { flexibleServer, hasNginx, startNginx } from '../helpers/limiters.js'
 import { startServer, type TestServer } from '../helpers/servers.js'
 
@@ -24,19 +23,10 @@ name: third-party
 target: { url: "${origin}", warmup: 0s, connections: 16 }
 users: { count: 50 }
 integrity: { read: off }
-actors:
-  spam:
-    kind: flood
-    accounts: 3
-    ips: { count: 1, via: source }
-    posts: [1, 2, 3, 4, 5]
-    rate: { hold: 60/s, for: 5s }
-policy:
+${spamFlood([1, 2, 3, 4, 5], '60/s', 5)}policy:
   - ${policy}
 `
-  const r = checkScenarioText(yaml, 'limiters.yaml', {})
-  if (!r.plan) throw new Error(r.problems.map((p) => `${p.line}:${p.col} ${p.path} ${p.message}`).join('\n'))
-  return runPlan(r.plan)
+  return runYaml(yaml)
 }
 
 describe('the estimate matches limiters likebench did not write', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { runPlan } from '../../src/engine/runner.js'
 import type { RunResult } from '../../src/result.js'
-import { checkScenarioText } from '../../src/scenarios/loader.js'
+import { runYaml, spamFlood } from '../helpers/run-scenario.js'
 
 /**
  * The rate-limit oracle end to end against the built-in target (forked from dist/: build
@@ -10,11 +9,7 @@ import { checkScenarioText } from '../../src/scenarios/loader.js'
  * fixed-window flaw lets a double burst through and fails the run.
  */
 
-async function run(yaml: string): Promise<RunResult> {
-  const r = checkScenarioText(yaml, 'verdicts.yaml', {})
-  if (!r.plan) throw new Error(r.problems.map((p) => `${p.line}:${p.col} ${p.path} ${p.message}`).join('\n'))
-  return runPlan(r.plan)
-}
+const run = (yaml: string): Promise<RunResult> => runYaml(yaml)
 
 /** floodUsers: 3 accounts from one address, 10 likes/s each over 20 posts, for `seconds`, against the built-in target with `flaws`. */
 const floodUsers = (flaws: string[], seconds: number) => `
@@ -23,14 +18,7 @@ target: { url: builtin, warmup: 0s, builtin: { flaws: ${JSON.stringify(flaws)}, 
 users: { count: 50 }
 posts: { count: 20, pick: uniform }
 integrity: { read: off }
-actors:
-  spam:
-    kind: flood
-    accounts: 3
-    ips: { count: 1, via: source }
-    posts: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
-    rate: { hold: 30/s, for: ${seconds}s }
-policy:
+${spamFlood(Array.from({ length: 20 }, (_, i) => i + 1), '30/s', seconds)}policy:
   - { name: per-user, key: user, limit: 10, per: 10s, burst: 5, on: [like, unlike] }
 `
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { exitCodeOf } from '../../src/cli/run.js'
-import { runPlan } from '../../src/engine/runner.js'
 import type { RunResult } from '../../src/result.js'
-import { checkScenarioText } from '../../src/scenarios/loader.js'
+import { runYaml, spamFlood } from '../helpers/run-scenario.js'
 
 /**
  * Thresholds on a real run: evaluated on the final result (any percentile, by actor and
@@ -16,19 +15,10 @@ name: thresholds
 target: { url: builtin, warmup: 0s, builtin: { rateLimits: ["user=10/10s,burst=5"] } }
 users: { count: 50 }
 integrity: { read: off }
-actors:
-  spam:
-    kind: flood
-    accounts: 3
-    ips: { count: 1, via: source }
-    posts: [1, 2, 3]
-    rate: { hold: 30/s, for: ${seconds}s }
-thresholds:
+${spamFlood([1, 2, 3], '30/s', seconds)}thresholds:
 ${thresholds}
 `
-  const r = checkScenarioText(yaml, 'thresholds.yaml', {})
-  if (!r.plan) throw new Error(r.problems.map((p) => `${p.line}:${p.col} ${p.path} ${p.message}`).join('\n'))
-  return runPlan(r.plan)
+  return runYaml(yaml)
 }
 
 describe('thresholds on a run', () => {
