@@ -25,10 +25,16 @@ describe('the schedule, as the server sees it', () => {
     const span = at[at.length - 1]! - at[0]!
     expect(span).toBeGreaterThan(2970)
     expect(span).toBeLessThan(3030)
-    // Evenly spaced: every 100 ms window of the run holds 200 ± 10% arrivals.
-    const windows = new Array(30).fill(0)
-    for (const t of at) windows[Math.min(29, Math.floor((t - at[0]!) / 100))]++
-    for (const w of windows) expect(Math.abs(w - 200)).toBeLessThanOrEqual(20)
+    // Evenly spaced: arrival i lands at its slot, the first arrival + i × 0.5 ms. Measured as
+    // each arrival's distance from its slot (relative to the median offset): typically well
+    // under a millisecond, with room for one rare pause of either process (a GC) in the tail.
+    const offsets = at.map((t, i) => t - at[0]! - i * 0.5)
+    const median = [...offsets].sort((a, b) => a - b)[offsets.length >> 1]!
+    const dev = offsets.map((o) => Math.abs(o - median)).sort((a, b) => a - b)
+    const q = (p: number) => dev[Math.min(dev.length - 1, Math.floor(p * dev.length))]!
+    expect(q(0.5)).toBeLessThan(1)
+    expect(q(0.9)).toBeLessThan(3)
+    expect(dev[dev.length - 1]).toBeLessThan(50)
     const result = readResult(out)
     expect(result.totals.requests).toBe(6000)
     expect(result.actors.a!.planned).toBe(6000)
