@@ -61,7 +61,7 @@ export function duplicate(ctx: ActorContext): Actor {
   const o = ctx.actor.options
   if (o.kind !== 'duplicate') throw new Error('duplicate actor with other options')
   const { copies, mode } = o
-  const users = new Permutation(ctx.users.count, ctx.rngKey)
+  const users = new Permutation(ctx.population.count, ctx.rngKey, ctx.population.first)
   const kPost = ctx.rngKey ^ 0x27d4eb2f
   const postCount = ctx.plan.posts.count
   const tally = new Tally(ctx.plan.throttleStatus)
@@ -76,7 +76,7 @@ export function duplicate(ctx: ActorContext): Actor {
   /** groupId names arrival n's group uniquely in the run (actor names are unique). */
   const groupId = (n: number) => `${ctx.actor.name}#${n}`
   const postOf = (n: number, user: number) => {
-    const k = Math.floor(n / ctx.users.count)
+    const k = Math.floor(n / ctx.population.count)
     if (o.posts) return o.posts[(k + user) % o.posts.length]!
     return 1 + ((Math.floor(randomAt(kPost, user) * postCount) + k) % postCount)
   }

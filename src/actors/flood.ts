@@ -30,10 +30,10 @@ const MAX_EVIDENCE_IPS = 64
 export function flood(ctx: ActorContext): Actor {
   const o = ctx.actor.options
   if (o.kind !== 'flood') throw new Error('flood actor with other options')
-  const accounts = Math.min(o.accounts, ctx.users.count)
+  const accounts = Math.min(o.accounts, ctx.population.count)
   const k = o.ips.count
   const via = o.ips.via
-  const perm = new Permutation(ctx.users.count, ctx.rngKey)
+  const perm = new Permutation(ctx.population.count, ctx.rngKey, ctx.population.first)
   const local = ctx.plan.target.localAddresses
   const address = (i: number) => (via === 'source' ? (local.length ? local[i % local.length]! : loopbackAddress(i + 1)) : spoofedAddress(i))
   const sources = new Int32Array(via === 'source' ? k : 0).fill(-1)

@@ -49,7 +49,7 @@ export function malformed(ctx: ActorContext): Actor {
   const o = ctx.actor.options
   if (o.kind !== 'malformed') throw new Error('malformed actor with other options')
   const variants = o.variants
-  const perm = new Permutation(ctx.users.count, ctx.rngKey)
+  const perm = new Permutation(ctx.population.count, ctx.rngKey, ctx.population.first)
   const kPost = ctx.rngKey ^ 0x27d4eb2f
   // The like's path with a marker in the post slot, rendered per user (it may name {user.id}).
   const slotted = compileTemplate(slotPath(ctx.plan.api.like.path), ctx.users, ctx.templates.runId)

@@ -23,10 +23,10 @@ const MAX_DRAWS = 32
 export function organic(ctx: ActorContext): Actor {
   const o = ctx.actor.options
   if (o.kind !== 'organic') throw new Error('organic actor with other options')
-  const users = ctx.users.count
+  const users = ctx.population.count
   const q = o.unlikeRatio / (1 + o.unlikeRatio)
   const lag = Math.max(10, Math.ceil(ctx.actor.peakRps))
-  const perm = new Permutation(users, ctx.rngKey)
+  const perm = new Permutation(users, ctx.rngKey, ctx.population.first)
   // Distinct streams for each decision, derived from the actor's key.
   const kUnlike = ctx.rngKey ^ 0x5bd1e995
   const kRead = ctx.rngKey ^ 0x1b873593

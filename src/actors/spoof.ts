@@ -38,8 +38,8 @@ export function spoofHeader(name: HeaderName, address: string): string {
 export function spoof(ctx: ActorContext): Actor {
   const o = ctx.actor.options
   if (o.kind !== 'spoof') throw new Error('spoof actor with other options')
-  const accounts = Math.min(o.accounts, ctx.users.count)
-  const perm = new Permutation(ctx.users.count, ctx.rngKey)
+  const accounts = Math.min(o.accounts, ctx.population.count)
+  const perm = new Permutation(ctx.population.count, ctx.rngKey, ctx.population.first)
   const kPost = ctx.rngKey ^ 0x27d4eb2f
   const hasBody = ctx.templates.body(Endpoint.like, 0, 1) !== undefined
   // Claimed addresses are rendered once per (header, address) on first use.

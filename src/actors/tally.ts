@@ -109,7 +109,7 @@ export function share(part: number, whole: number): string {
   return whole === 0 ? '0%' : `${Math.round((part / whole) * 1000) / 10}%`
 }
 
-/** Permutation maps 0..size-1 onto itself by i ↦ (offset + i · stride) mod size: a pure, seeded shuffle of identities. */
+/** Permutation maps 0..size-1 onto first..first+size-1 by i ↦ first + (offset + i · stride) mod size: a pure, seeded shuffle of identities. */
 export class Permutation {
   private readonly stride: number
   private readonly offset: number
@@ -117,6 +117,7 @@ export class Permutation {
   constructor(
     readonly size: number,
     key: number,
+    readonly first = 0,
   ) {
     this.stride = coprimeStride(size, key)
     this.offset = Math.floor(randomAt(key, 0x7fffffff) * size)
@@ -124,7 +125,7 @@ export class Permutation {
 
   /** at returns the image of i (any i ≥ 0; it wraps every `size`). */
   at(i: number): number {
-    return (this.offset + (i % this.size) * this.stride) % this.size
+    return this.first + ((this.offset + (i % this.size) * this.stride) % this.size)
   }
 }
 

@@ -35,10 +35,10 @@ interface Deferred {
 export function toggle(ctx: ActorContext): Actor {
   const o = ctx.actor.options
   if (o.kind !== 'toggle') throw new Error('toggle actor with other options')
-  const users = Math.min(o.users, ctx.users.count)
+  const users = Math.min(o.users, ctx.population.count)
   const perUser = o.posts ? o.posts.length : 1
   const pairs = users * perUser
-  const perm = new Permutation(ctx.users.count, ctx.rngKey)
+  const perm = new Permutation(ctx.population.count, ctx.rngKey, ctx.population.first)
   const kPost = ctx.rngKey ^ 0x27d4eb2f
   const busy = new Uint8Array(pairs)
   /** State of each pair after its last admitted flip: 0 untouched, 1 liked, 2 unliked. */

@@ -4,6 +4,7 @@ import type { Users } from '../identities/users.js'
 import type { Finding } from '../result.js'
 import type { ActorPlan, Plan } from '../scenarios/types.js'
 import type { Outcome, SendRequest } from '../transport/send.js'
+import type { Population } from './population.js'
 import type { Templates } from './requests.js'
 
 /**
@@ -42,6 +43,8 @@ export interface ActorContext {
   /** Position of the actor in plan.actors (its metrics slot). */
   readonly index: number
   readonly users: Users
+  /** The users this actor acts as (see population.ts): pick identities in population.first .. first + count − 1. */
+  readonly population: Population
   readonly pickPost: PostPicker
   readonly templates: Templates
   /** Key for counter-based randomness of this actor (rng.randomAt(key, n)). */

@@ -43,9 +43,9 @@ export function unauthenticated(ctx: ActorContext): Actor {
   const o = ctx.actor.options
   if (o.kind !== 'unauthenticated') throw new Error('unauthenticated actor with other options')
   const variants = o.variants
-  const count = ctx.users.count
+  const count = ctx.population.count
   const k = Math.min(count, MAX_IDENTITIES)
-  const perm = new Permutation(count, ctx.rngKey)
+  const perm = new Permutation(count, ctx.rngKey, ctx.population.first)
   const kPost = ctx.rngKey ^ 0x27d4eb2f
   const tokenHeaders = Object.entries(ctx.plan.api.headers).filter(([, v]) => v.includes('{user.token}'))
   const hasBody = ctx.templates.body(Endpoint.like, -1, 1) !== undefined

@@ -3,6 +3,7 @@ import type { Io } from './io.js'
 import type { ActorPlan, Plan, Stage } from '../scenarios/types.js'
 import { formatDuration, formatRate } from '../units.js'
 import { loopbackAddress } from '../identities/ips.js'
+import { populations, type Population } from '../actors/population.js'
 
 /** PlanSummary is what `likebench plan` shows: per actor what it would send, to whom, and when. */
 export interface PlanSummary {
@@ -38,16 +39,17 @@ function stageText(s: Stage): string {
   }
 }
 
-function identities(a: ActorPlan, plan: Plan): Record<string, number | string> {
+function identities(a: ActorPlan, plan: Plan, users: Population): Record<string, number | string> {
   const o = a.options
+  const range = users.count === plan.users.count ? '' : ` (users ${users.first + 1}..${users.first + users.count})`
   switch (o.kind) {
-    case 'flood': return { accounts: o.accounts, sourceIps: o.ips.count, via: o.ips.via, posts: o.posts.length }
-    case 'spoof': return { accounts: o.accounts, spoofedIps: o.ips, headers: o.headers.join(' ') }
-    case 'toggle': return { users: o.users, posts: o.posts?.length ?? plan.posts.count }
-    case 'duplicate': return { users: plan.users.count, posts: o.posts?.length ?? plan.posts.count, copies: o.copies, mode: o.mode }
-    case 'unauthenticated': return { users: plan.users.count, variants: o.variants.join(' ') }
+    case 'flood': return { accounts: `${o.accounts}${range}`, sourceIps: o.ips.count, via: o.ips.via, posts: o.posts.length }
+    case 'spoof': return { accounts: `${o.accounts}${range}`, spoofedIps: o.ips, headers: o.headers.join(' ') }
+    case 'toggle': return { users: `${o.users}${range}`, posts: o.posts?.length ?? plan.posts.count }
+    case 'duplicate': return { users: users.count, posts: o.posts?.length ?? plan.posts.count, copies: o.copies, mode: o.mode }
+    case 'unauthenticated': return { users: users.count, variants: o.variants.join(' ') }
     case 'malformed': return { variants: o.variants.join(' ') }
-    case 'organic': return { users: plan.users.count, posts: plan.posts.count }
+    case 'organic': return { users: users.count, posts: plan.posts.count }
   }
 }
 
@@ -65,6 +67,7 @@ export function summarizePlan(plan: Plan): PlanSummary {
   const hosts = plan.target.url === 'builtin' ? ['127.0.0.1 (built-in target, started for the run on a free port)'] : [new URL(plan.target.url).host]
   if (maxBinds > 0) hosts.push(`from source addresses ${sourceRange(plan, maxBinds)} (flood actors) and 127.0.0.1 (the others)`)
   const open = plan.actors.filter((a) => a.expectedRequests !== undefined)
+  const slices = populations(plan)
   return {
     name: plan.name,
     file: plan.file,
@@ -74,7 +77,7 @@ export function summarizePlan(plan: Plan): PlanSummary {
     durationMs: plan.durationMs,
     warmupMs: plan.target.warmupMs,
     expectedRequests: open.length === plan.actors.length ? open.reduce((n, a) => n + (a.expectedRequests ?? 0), 0) : null,
-    actors: plan.actors.map((a) => ({
+    actors: plan.actors.map((a, i) => ({
       name: a.name,
       kind: a.kind,
       model: a.model,
@@ -85,7 +88,7 @@ export function summarizePlan(plan: Plan): PlanSummary {
       expectedRequests: a.expectedRequests ?? null,
       peakRps: a.model === 'open' ? a.peakRps : null,
       concurrency: a.concurrency ?? null,
-      identities: identities(a, plan),
+      identities: identities(a, plan, slices[i]!),
     })),
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { targetArrivals, wantsArrivals } from '../actors/arrivals.js'
 import { ACTORS } from '../actors/index.js'
+import { populations } from '../actors/population.js'
 import { Templates } from '../actors/requests.js'
 import { ENDPOINT_NAMES, Endpoint, type Actor, type ActorContext } from '../actors/types.js'
 import { postPicker } from '../identities/posts.js'
@@ -139,10 +140,11 @@ async function loadUsers(plan: Plan, secret: string): Promise<Users> {
 
 function makeActors(plan: Plan, users: Users, templates: Templates, recorder: Recorder, sender: Sender, clock: Clock): Actor[] {
   const pickPost = postPicker(plan.posts)
+  const slices = populations(plan)
   return plan.actors.map((actor, index) => {
     const slots = ENDPOINT_NAMES.map((ep) => recorder.slot(actor.name, ep))
     const ctx: ActorContext = {
-      plan, actor, index, users, pickPost, templates,
+      plan, actor, index, users, population: slices[index]!, pickPost, templates,
       rngKey: streamKey(plan.seed, hashString(actor.name)),
       send: (req, intendedMs, cb) => sender.send(req, slots[req.endpoint]!, index, intendedMs, cb),
       race: (reqs, cb) => sender.sendRace(reqs, slots, index, cb),

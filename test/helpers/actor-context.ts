@@ -1,4 +1,5 @@
 import type { ActorContext, Outgoing, Sent } from '../../src/actors/types.js'
+import { populations } from '../../src/actors/population.js'
 import { Templates } from '../../src/actors/requests.js'
 import { generatedUsers } from '../../src/identities/users.js'
 import { postPicker } from '../../src/identities/posts.js'
@@ -18,7 +19,7 @@ export function fakeActorContext(yaml: string, actorIndex = 0, answer: (req: Out
   let now = 0
   const sources: string[] = []
   const ctx: ActorContext = {
-    plan, actor, index: actorIndex, users,
+    plan, actor, index: actorIndex, users, population: populations(plan)[actorIndex]!,
     pickPost: postPicker(plan.posts),
     templates: new Templates(plan.api, users, 'run-1'),
     rngKey: streamKey(plan.seed, hashString(actor.name)),

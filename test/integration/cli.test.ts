@@ -83,10 +83,11 @@ describe('likebench plan', () => {
   it('prints the schedule, identities and hosts of like-farm without sending', async () => {
     const r = await runCli(['plan', 'scenarios/like-farm.yaml'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain('requests  14,750')
+    expect(r.stdout).toContain('requests  13,650')
     expect(r.stdout).toContain('farm (flood) — 12,000 requests, peak 800/s, uniform arrivals')
     expect(r.stdout).toContain('  from 10s to 25s: hold 800/s for 15s')
-    expect(r.stdout).toContain('  identities: accounts 400, sourceIps 4, via source, posts 1')
+    expect(r.stdout).toContain('  identities: accounts 400 (users 19601..20000), sourceIps 4, via source, posts 1')
+    expect(r.stdout).toContain('  identities: users 19,600, posts 500')
     expect(r.stdout).toContain('from source addresses 127.0.0.2..127.0.0.5 (flood actors) and 127.0.0.1 (the others)')
     expect(r.stdout).toContain('Nothing was sent.')
   })
