@@ -10,7 +10,7 @@ const plan = (users: number, actors: string) => {
 const RATE = 'rate: { hold: 1/s, for: 1s }'
 
 describe('populations', () => {
-  it('sets a flood\\'s accounts apart from the ordinary users, from the top of the population', () => {
+  it("sets a flood's accounts apart from the ordinary users, from the top of the population", () => {
     const p = plan(1000, `  o: { kind: organic, ${RATE} }\n  farm: { kind: flood, accounts: 100, ${RATE} }\n  s: { kind: spoof, accounts: 50, ${RATE} }\n  t: { kind: toggle, users: 10, ${RATE} }\n  d: { kind: duplicate, ${RATE} }\n`)
     expect(populations(p)).toEqual([
       { first: 0, count: 840 },
