@@ -19,9 +19,9 @@ import {
 } from '../helpers/servers.js'
 
 /**
- * The fast transport against real loopback servers: the behaviours test/integration/
- * transport.test.ts asks of the transport, run against FastPool and undici's Pool side by
- * side (same outcomes, same bytes on the wire), then what only the fast path needs showing:
+ * The transports against real loopback servers: every behaviour the engine needs, run against
+ * FastPool and undici's Pool side by side (same outcomes, same bytes on the wire), then what
+ * only the fast path needs showing:
  * responses split at every byte, the server closing kept connections, queueing, destroy.
  */
 
@@ -82,6 +82,23 @@ describe.each(TRANSPORTS)('%s transport against real loopback servers', (_name, 
     pools.push(pool)
     return pool
   }
+
+  it('reuses one Exchange for many requests, with one callback each', async () => {
+    const server = await startServer((req, res) => res.writeHead(req.url === '/missing' ? 404 : 200).end('ok'))
+    const pool = poolFor(server)
+    const statuses: number[] = []
+    await new Promise<void>((resolve) => {
+      const paths = ['/a', '/missing', '/b']
+      let i = 0
+      const x = new Exchange((done) => {
+        statuses.push(done.status)
+        if (++i < paths.length) done.start(pool, { method: 'GET', path: paths[i]! })
+        else resolve()
+      })
+      x.start(pool, { method: 'GET', path: paths[0]! })
+    })
+    expect(statuses).toEqual([200, 404, 200])
+  })
 
   it('sends method, path, headers and body, and reports the status and times', async () => {
     const server = await startServer((_req, res) => res.writeHead(201, { 'content-type': 'application/json' }).end('{"liked":true,"likes":3}'))
