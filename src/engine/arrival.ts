@@ -18,8 +18,8 @@
  * counts built from float rates land a hair above or below the integer they mean
  * (1.1 + 1.3 + 0.6 = 3.0000000000000004).
  */
-import type { Arrivals, Stage } from '../scenarios/types.js'
-import { randomAt, streamKey } from '../rng.js'
+import type { ActorPlan, Arrivals, Stage } from '../scenarios/types.js'
+import { hashString, randomAt, streamKey } from '../rng.js'
 
 /** ArrivalModel is an actor's rate curve: expected counts, their inverse and per-time lookups, all pure. */
 export interface ArrivalModel {
@@ -321,4 +321,13 @@ export function poissonSchedule(model: ArrivalModel, seed: number, stream: numbe
 /** schedule builds the arrival process an actor asked for. */
 export function schedule(model: ArrivalModel, arrivals: Arrivals, seed: number, stream: number): Schedule {
   return arrivals === 'poisson' ? poissonSchedule(model, seed, stream) : uniformSchedule(model)
+}
+
+/**
+ * actorSchedule is the schedule an open-model actor is dispatched on: its stages, its arrival
+ * process, the plan's seed and a stream named after the actor. Everything that must see the
+ * same arrivals as the dispatcher (the integrity check's walk of touched posts) builds it here.
+ */
+export function actorSchedule(seed: number, a: ActorPlan): Schedule {
+  return schedule(arrivalModel(a.stages), a.arrivals, seed, hashString(a.name))
 }

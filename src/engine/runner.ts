@@ -12,7 +12,8 @@ import type { Finding, RunResult } from '../result.js'
 import type { ActorPlan, Plan } from '../scenarios/types.js'
 import { RunChecks } from '../verdicts/checks.js'
 import { evaluateThresholds } from '../verdicts/thresholds.js'
-import { arrivalModel, schedule } from './arrival.js'
+import { actorSchedule } from './arrival.js'
+import { planPeakRate } from '../scenarios/stages.js'
 import { realClock, type Clock } from './clock.js'
 import { runClosed, runOpen, type DispatchResult } from './dispatch.js'
 import { HealthMonitor } from './health.js'
@@ -71,8 +72,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
     const warm = run.templates.request(Endpoint.read, 0, 1)
     // A closed-model actor sends as fast as the target answers, so its run's warm-up may too.
     const closed = plan.actors.some((a) => a.model === 'closed')
-    const peak = plan.actors.reduce((sum, a) => sum + a.peakRps, 0)
-    const budget = closed ? Infinity : warmupBudget(peak, plan.target.connections, plan.target.warmupMs)
+    const budget = closed ? Infinity : warmupBudget(planPeakRate(plan), plan.target.connections, plan.target.warmupMs)
     await warmUp(run.sender.pool(), warm, plan.target.connections, plan.target.warmupMs, budget, stop.signal)
     // Counts of the posts the run will touch are read before anything is sent; the oracle and ledger then watch every request.
     checks = await RunChecks.prepare(plan, target.url, run.templates, actors)
@@ -159,9 +159,8 @@ function dispatch(plan: Plan, a: ActorPlan, actor: Actor, index: number, t0: num
   if (a.model === 'closed') {
     return runClosed({ concurrency: a.concurrency!, durationMs: a.durationMs, fire: actor.fire, signal, clock, startMs: t0 + a.startMs })
   }
-  const s = schedule(arrivalModel(a.stages), a.arrivals, plan.seed, hashString(a.name))
   return runOpen({
-    cursor: s.cursor(), clock, startMs: t0 + a.startMs, fire: actor.fire, maxInFlight: a.maxInFlight, signal,
+    cursor: actorSchedule(plan.seed, a).cursor(), clock, startMs: t0 + a.startMs, fire: actor.fire, maxInFlight: a.maxInFlight, signal,
     onDrop: () => recorder.drop(index),
   })
 }

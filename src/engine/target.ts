@@ -1,6 +1,7 @@
 import { connect } from 'node:net'
 import { ExitCode, LikebenchError } from '../errors.js'
 import { isLoopbackHost } from '../scenarios/checks.js'
+import { planPeakRate } from '../scenarios/stages.js'
 import type { Plan } from '../scenarios/types.js'
 import { startBuiltinTarget, type BuiltinTarget } from '../target/launch.js'
 
@@ -48,7 +49,7 @@ export function checkRails(plan: Plan, limits: Limits): void {
       }
     }
   }
-  const peak = plan.actors.reduce((sum, a) => sum + (a.model === 'open' ? a.peakRps : 0), 0)
+  const peak = planPeakRate(plan)
   if (peak > limits.maxRate) {
     throw new LikebenchError('LB_RATE_CAP', `the scenario peaks at ${Math.round(peak)} requests/s, above the cap of ${limits.maxRate}/s`, {
       hint: `lower the rates, scale them with --rate-scale, or raise the cap with --max-rate ${Math.ceil(peak)}`,

@@ -9,7 +9,7 @@ import {
   type ActorOptions, type ActorPlan, type ApiPlan, type Plan, type PolicyPlan, type PostPick, type Stage,
   type TargetPlan, type ThresholdPlan, type UsersPlan,
 } from './types.js'
-import { expectedArrivals, peakRate, scheduleLength } from './stages.js'
+import { openFigures, requestsPerArrival } from './stages.js'
 
 /**
  * Compiling a scenario that passed the schema and lint into a Plan: defaults that fit the
@@ -132,7 +132,6 @@ function compileActor(name: string, a: ActorInputType, postCount: number, report
   for (const [i, id] of ('posts' in options && options.posts ? options.posts : []).entries()) {
     if (id > postCount) report([...path, 'posts', i], `post ${id} does not exist (posts.count is ${postCount})`, `use ids 1..${postCount}, or raise posts.count`)
   }
-  const perArrival = a.kind === 'duplicate' ? (a.copies ?? 2) : 1
   const base = { name, kind: a.kind, options, startMs: a.start ?? 0, maxInFlight: a.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, arrivals: a.arrivals ?? 'uniform' } as const
   // The schema's modelCheck guarantees exactly one model: concurrency with for, or rate.
   if (a.concurrency !== undefined) {
@@ -140,12 +139,9 @@ function compileActor(name: string, a: ActorInputType, postCount: number, report
   }
   if (a.rate === undefined) throw new Error(`actor ${name} has no schedule; the schema should have refused it`)
   const stages = (Array.isArray(a.rate) ? a.rate : [a.rate]).map(toStage)
-  const arrivals = expectedArrivals(stages)
-  if (arrivals === 0) report([...path, 'rate'], 'this schedule sends nothing', 'give at least one stage a rate above 0 for a while')
-  return {
-    ...base, model: 'open', stages, durationMs: scheduleLength(stages),
-    expectedArrivals: arrivals, expectedRequests: arrivals * perArrival, peakRps: peakRate(stages) * perArrival,
-  }
+  const figures = openFigures(stages, requestsPerArrival(options))
+  if (figures.expectedArrivals === 0) report([...path, 'rate'], 'this schedule sends nothing', 'give at least one stage a rate above 0 for a while')
+  return { ...base, model: 'open', stages, ...figures }
 }
 
 function actorOptions(a: ActorInputType): ActorOptions {

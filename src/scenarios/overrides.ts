@@ -1,5 +1,5 @@
 import { LikebenchError } from '../errors.js'
-import { expectedArrivals, peakRate, scheduleLength } from './stages.js'
+import { openFigures, requestsPerArrival } from './stages.js'
 import type { ActorPlan, Plan, Stage } from './types.js'
 
 /**
@@ -63,11 +63,9 @@ function scaleStage(s: Stage, time: number, rate: number): Stage {
 
 function rescale(plan: Plan, time: number, rate: number): Plan {
   const actors = plan.actors.map((a): ActorPlan => {
-    const copies = a.expectedRequests !== undefined && a.expectedArrivals > 0 ? a.expectedRequests / a.expectedArrivals : 1
     if (a.model === 'closed') return { ...a, startMs: a.startMs * time, durationMs: a.durationMs * time }
     const stages = a.stages.map((s) => scaleStage(s, time, rate))
-    const arrivals = expectedArrivals(stages)
-    return { ...a, stages, startMs: a.startMs * time, durationMs: scheduleLength(stages), expectedArrivals: arrivals, expectedRequests: arrivals * copies, peakRps: peakRate(stages) * copies }
+    return { ...a, stages, startMs: a.startMs * time, ...openFigures(stages, requestsPerArrival(a.options)) }
   })
   return { ...plan, actors, durationMs: Math.max(0, ...actors.map((a) => a.startMs + a.durationMs)) }
 }

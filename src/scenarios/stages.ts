@@ -1,4 +1,4 @@
-import type { Stage } from './types.js'
+import type { ActorOptions, Plan, Stage } from './types.js'
 
 /**
  * Sums over a schedule's stages, for planning and reporting. The engine's arrival models
@@ -39,4 +39,28 @@ export function peakRate(stages: readonly Stage[]): number {
     else if (s.kind === 'ramp') peak = Math.max(peak, s.from, s.to)
   }
   return peak
+}
+
+/** requestsPerArrival is how many requests one arrival sends: a duplicate's copies, else one. */
+export function requestsPerArrival(options: ActorOptions): number {
+  return options.kind === 'duplicate' ? options.copies : 1
+}
+
+/** OpenFigures are the figures of an open-model actor that follow from its stages. */
+export interface OpenFigures {
+  durationMs: number
+  expectedArrivals: number
+  expectedRequests: number
+  peakRps: number
+}
+
+/** openFigures derives an open-model actor's length, arrivals, requests and peak request rate from its stages. */
+export function openFigures(stages: readonly Stage[], perArrival: number): OpenFigures {
+  const arrivals = expectedArrivals(stages)
+  return { durationMs: scheduleLength(stages), expectedArrivals: arrivals, expectedRequests: arrivals * perArrival, peakRps: peakRate(stages) * perArrival }
+}
+
+/** planPeakRate is the plan's peak request rate: its open-model actors' peaks added up (closed-model actors have none). */
+export function planPeakRate(plan: Plan): number {
+  return plan.actors.reduce((sum, a) => sum + (a.model === 'open' ? a.peakRps : 0), 0)
 }

@@ -1,6 +1,5 @@
 import type { Actor } from '../actors/types.js'
-import { arrivalModel, schedule } from '../engine/arrival.js'
-import { hashString } from '../rng.js'
+import { actorSchedule } from '../engine/arrival.js'
 import type { Plan } from '../scenarios/types.js'
 
 /**
@@ -32,7 +31,7 @@ export function touchedPosts(plan: Plan, actors: readonly Actor[]): Touched {
   plan.actors.forEach((a, index) => {
     const actor = actors[index]
     if (a.model === 'closed' || a.expectedArrivals > MAX_WALK || actor?.posts === undefined) return void blind.push(a.name)
-    const cursor = schedule(arrivalModel(a.stages), a.arrivals, plan.seed, hashString(a.name)).cursor()
+    const cursor = actorSchedule(plan.seed, a).cursor()
     for (let walked = 0; cursor.next() !== undefined; walked++) {
       if (walked >= MAX_WALK || ((walked & 1023) === 1023 && performance.now() > deadline)) return void blind.push(a.name)
       for (const p of actor.posts(cursor.index)) if (p >= 1 && p <= plan.posts.count) set.add(p)
