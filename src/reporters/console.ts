@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk'
 import type { ActorResult, Counts, RunResult } from '../result.js'
+import { statusClasses } from './figures.js'
 import { int, ms, table } from './table.js'
 import type { Reporter } from './types.js'
 
@@ -10,25 +11,12 @@ import type { Reporter } from './types.js'
  * send time) unless labelled otherwise.
  */
 
-function classes(c: Counts): { x2: number; x4: number; x5: number } {
-  let x2 = 0
-  let x4 = 0
-  let x5 = 0
-  for (const [code, n] of Object.entries(c.status)) {
-    const k = Number(code)
-    if (k >= 200 && k < 300) x2 += n
-    else if (k >= 400 && k < 500) x4 += n
-    else if (k >= 500) x5 += n
-  }
-  return { x2, x4, x5 }
-}
-
 function actorRow(name: string, a: Pick<ActorResult, 'model'> & Counts & { latency: ActorResult['latency'] }): string[] {
-  const c = classes(a)
+  const c = statusClasses(a.status)
   const transport = Object.values(a.errorKinds).reduce((n, v) => n + (v ?? 0), 0)
   const l = a.latency.corrected
   return [name, a.model, int(a.requests), `${a.rps.toFixed(1)}/s`, ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max),
-    int(c.x2), int(c.x4 - a.throttled), int(a.throttled), int(c.x5), int(transport), int(a.dropped)]
+    int(c.x2), int(a.rejected), int(a.throttled), int(c.x5), int(transport), int(a.dropped)]
 }
 
 /** renderSummary renders a result for a terminal; `color` turns on ANSI colours. */
@@ -37,7 +25,7 @@ export function renderSummary(r: RunResult, color = false): string {
   const out: string[] = []
   const target = r.target.builtin ? `built-in target ${r.target.url}` : r.target.url
   out.push(k.bold(`likebench ${r.likebench} · ${r.scenario.name} · seed ${r.scenario.seed} · ${target} · ${(r.durationMs / 1000).toFixed(1)}s`), '')
-  const head = ['actor', 'model', 'requests', 'rate', 'p50', 'p90', 'p99', 'max', '2xx', '4xx', '429', '5xx', 'errors', 'dropped']
+  const head = ['actor', 'model', 'requests', 'rate', 'p50', 'p90', 'p99', 'max', '2xx', 'rejected', 'throttled', '5xx', 'errors', 'dropped']
   const rows = Object.entries(r.actors).map(([name, a]) => actorRow(name, a))
   if (rows.length > 1) rows.push(actorRow('all', { ...r.totals, model: r.actors[Object.keys(r.actors)[0]!]!.model, latency: r.latency }))
   out.push(table([head.map((h) => k.dim(h)), ...rows]))
