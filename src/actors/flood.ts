@@ -1,4 +1,4 @@
-import { loopbackAddress, spoofedAddress } from '../identities/ips.js'
+import { sourceAddress, spoofedAddress } from '../identities/ips.js'
 import type { Finding } from '../result.js'
 import { allowance, Answer, boundsFor, BUILTIN_IP, BUILTIN_USER, describeBound, maxOf, Permutation, share, Span, Tally, type Bound } from './tally.js'
 import { Endpoint, type Actor, type ActorContext, type Outgoing } from './types.js'
@@ -35,7 +35,7 @@ export function flood(ctx: ActorContext): Actor {
   const via = o.ips.via
   const perm = new Permutation(ctx.population.count, ctx.rngKey, ctx.population.first)
   const local = ctx.plan.target.localAddresses
-  const address = (i: number) => (via === 'source' ? (local.length ? local[i % local.length]! : loopbackAddress(i + 1)) : spoofedAddress(i))
+  const address = (i: number) => (via === 'source' ? sourceAddress(local, i) : spoofedAddress(i))
   const sources = new Int32Array(via === 'source' ? k : 0).fill(-1)
   const hasBody = ctx.templates.body(Endpoint.like, 0, o.posts[0]!) !== undefined
   // Header lists per account for `via: <header>`, built on first use (accounts are few).

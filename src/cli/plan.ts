@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { Io } from './io.js'
 import type { ActorPlan, Plan, Stage } from '../scenarios/types.js'
 import { formatDuration, formatRate } from '../units.js'
-import { loopbackAddress } from '../identities/ips.js'
+import { sourceAddress } from '../identities/ips.js'
 import { populations, type Population } from '../actors/population.js'
 
 /** PlanSummary is what `likebench plan` shows: per actor what it would send, to whom, and when. */
@@ -53,11 +53,11 @@ function identities(a: ActorPlan, plan: Plan, users: Population): Record<string,
   }
 }
 
-/** sourceRange names the addresses flood actors bind: target.localAddresses, or 127.0.0.2 onwards (as the flood actor does). */
+/** sourceRange names the addresses flood actors bind for `n` source IPs. */
 function sourceRange(plan: Plan, n: number): string {
   const local = plan.target.localAddresses
-  if (local.length) return local.slice(0, n).join(', ')
-  return n === 1 ? loopbackAddress(1) : `${loopbackAddress(1)}..${loopbackAddress(n)}`
+  if (local.length) return Array.from({ length: Math.min(n, local.length) }, (_, i) => sourceAddress(local, i)).join(', ')
+  return n === 1 ? sourceAddress(local, 0) : `${sourceAddress(local, 0)}..${sourceAddress(local, n - 1)}`
 }
 
 /** summarizePlan computes the plan's summary without sending anything. */

@@ -25,3 +25,12 @@ const SPOOF_SIZE = 1 << 17
 export function spoofedAddress(i: number): string {
   return dotted(SPOOF_BASE + ((i % (SPOOF_SIZE - 2)) + 1))
 }
+
+/**
+ * sourceAddress is the local address a flood binds for its i-th source IP: the scenario's
+ * `target.localAddresses` in turn, else 127.0.0.2 onwards — 127.0.0.1 is every other actor's
+ * address, and a farm sharing it would share their per-IP bucket.
+ */
+export function sourceAddress(localAddresses: readonly string[], i: number): string {
+  return localAddresses.length ? localAddresses[i % localAddresses.length]! : loopbackAddress(i + 1)
+}
