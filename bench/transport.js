@@ -13,6 +13,9 @@
  *   autocannon        with a 1 s warm-up, as bench/engine.js runs it
  *   wrk               one thread
  *   loop-fast/-undici a bare Exchange loop on each transport, nothing recorded: the transport alone
+ *   likebench-fast-net, loop-fast-net
+ *                     the fast path over net.Socket (LIKEBENCH_FAST_SOCKET=net) rather than libuv's
+ *                     TCP handle: the fallback, and the A/B for the raw handle (not run by default)
  *
  * The machine may be shared, so req/s moves with whatever else runs. CPU per request does
  * much less: it is the generator's CPU time (user + system, read from /proc/<pid>/stat every
@@ -81,8 +84,11 @@ actors:
 
 async function likebenchRun(url, transport) {
   const before = process.env.LIKEBENCH_TRANSPORT
+  const beforeSocket = process.env.LIKEBENCH_FAST_SOCKET
   if (transport === 'undici') process.env.LIKEBENCH_TRANSPORT = 'undici'
   else delete process.env.LIKEBENCH_TRANSPORT
+  if (transport === 'fast-net') process.env.LIKEBENCH_FAST_SOCKET = 'net'
+  else delete process.env.LIKEBENCH_FAST_SOCKET
   try {
     const r = await likebench(scenario(url), GEN_CORE)
     const errors = Object.values(r.totals.errors ?? {}).reduce((a, b) => a + b, 0)
@@ -90,6 +96,8 @@ async function likebenchRun(url, transport) {
   } finally {
     if (before === undefined) delete process.env.LIKEBENCH_TRANSPORT
     else process.env.LIKEBENCH_TRANSPORT = before
+    if (beforeSocket === undefined) delete process.env.LIKEBENCH_FAST_SOCKET
+    else process.env.LIKEBENCH_FAST_SOCKET = beforeSocket
   }
 }
 
@@ -108,7 +116,7 @@ async function wrk(url) {
 
 async function loop(url, transport) {
   const r = await sampled(process.execPath, [SELF, '--loop', url, '--seconds', String(SECONDS), '--connections', String(CONNS)], {
-    env: transport === 'undici' ? { LIKEBENCH_TRANSPORT: 'undici' } : {},
+    env: transport === 'undici' ? { LIKEBENCH_TRANSPORT: 'undici' } : transport === 'fast-net' ? { LIKEBENCH_FAST_SOCKET: 'net' } : {},
   })
   const j = JSON.parse(r.stdout.trim().split('\n').at(-1))
   return { rps: j.rps, cpu: j.cpu, errors: j.errors }
@@ -148,10 +156,12 @@ async function runLoop(url) {
 const RUN = {
   'likebench-fast': (u) => likebenchRun(u, 'fast'),
   'likebench-undici': (u) => likebenchRun(u, 'undici'),
+  'likebench-fast-net': (u) => likebenchRun(u, 'fast-net'),
   autocannon,
   wrk,
   'loop-fast': (u) => loop(u, 'fast'),
   'loop-undici': (u) => loop(u, 'undici'),
+  'loop-fast-net': (u) => loop(u, 'fast-net'),
 }
 
 async function main() {
@@ -191,7 +201,7 @@ async function main() {
   const paired = (a, b, f) => median(results[a].map((x, i) => f(x) / f(results[b][i])))
   const perReq = (x) => x.cpu / x.rps
   console.log('')
-  for (const [a, b] of [['likebench-fast', 'likebench-undici'], ['likebench-fast', 'autocannon'], ['likebench-fast', 'wrk'], ['loop-fast', 'loop-undici'], ['loop-fast', 'autocannon'], ['loop-fast', 'wrk']]) {
+  for (const [a, b] of [['likebench-fast', 'likebench-fast-net'], ['loop-fast', 'loop-fast-net'], ['likebench-fast', 'likebench-undici'], ['likebench-fast', 'autocannon'], ['likebench-fast', 'wrk'], ['loop-fast', 'loop-undici'], ['loop-fast', 'autocannon'], ['loop-fast', 'wrk']]) {
     if (!results[a] || !results[b]) continue
     console.log(`${a} ÷ ${b}: req/s ${fmt(rps(a) / rps(b), 2)}× (per-round median ${fmt(paired(a, b, (x) => x.rps), 2)}×), CPU per request ${fmt(us(a) / us(b), 2)}× (per-round ${fmt(paired(a, b, perReq), 2)}×)`)
   }

@@ -2,6 +2,11 @@
  * One connection of a FastPool (transport/fast.ts): it writes a request, feeds what it reads
  * to the shared HTTP/1.1 parser (transport/http1.ts) and turns the parser's view of the
  * response into undici's handler calls, settling each exchange exactly once.
+ *
+ * Conn holds all of that; what carries the bytes is a subclass: RawConn
+ * (transport/fast-raw.ts) drives libuv's TCP handle directly, the default where Node's
+ * bindings allow it; NetConn, here, goes through a `net.Socket` — the fallback, and what
+ * LIKEBENCH_FAST_SOCKET=net forces.
  */
 import { connect, type Socket } from 'node:net'
 import { FAILED, KEEP_ALIVE_THRESHOLD_MS, NEED_MORE, ResponseParser, TransportError, type ResponseSink } from './http1.js'
@@ -47,8 +52,8 @@ const MIN_READ = 16 * 1024
 const EMPTY_SLAB = Buffer.alloc(0)
 const noop = (): void => {}
 
-/** Conn is one connection carrying one exchange at a time; it is the parser's sink. */
-export class Conn implements ResponseSink {
+/** Conn is one connection carrying one exchange at a time; it is the parser's sink. Subclasses open it and carry its bytes. */
+export abstract class Conn implements ResponseSink {
   state: number = CONNECTING
   deadline: number
   timeoutCode = 'UND_ERR_CONNECT_TIMEOUT'
@@ -56,7 +61,6 @@ export class Conn implements ResponseSink {
   /** How long the connection may stay idle: the server's announced keep-alive timeout less 2 s, or the pool's default. */
   ttl: number
   reffed = true
-  private readonly socket: Socket
   private readonly parser = new ResponseParser(this)
   private handler: Handler | null = null
   private pending: Pending | null
@@ -69,23 +73,24 @@ export class Conn implements ResponseSink {
   private viewed = false
 
   constructor(
-    private readonly pool: ConnPool,
+    protected readonly pool: ConnPool,
     first: Pending,
   ) {
     this.pending = first
     this.deadline = pool.clock + pool.span
     this.ttl = pool.opts.keepAliveTimeoutMs ?? 30_000
-    const { host, port, opts } = pool
-    this.socket = connect({
-      host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000,
-      onread: { buffer: this.readBuffer, callback: this.onRead },
-      ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
-    })
-    this.socket.on('connect', this.onSocketConnect)
-    this.socket.on('end', this.onSocketEnd)
-    this.socket.on('error', this.onSocketError)
-    this.socket.on('close', this.onSocketClose)
   }
+
+  /** send writes a request's bytes: the head as latin1, then the body (a Buffer, or a string as UTF-8) if any. */
+  protected abstract send(head: string, body: Uint8Array | string | null): void
+  /** hold makes the connection keep the process alive again. */
+  protected abstract hold(): void
+  /** unref lets an idle connection stop holding the process open. */
+  abstract unref(): void
+  /** drop ends the socket at once (the state is already CLOSED). */
+  protected abstract drop(): void
+  /** closed resolves once the socket has closed. */
+  abstract closed(): Promise<void>
 
   /** write sends one request on this (connected, free) connection: onConnect, then one write (corked with a separate body). */
   write(head: string, body: Uint8Array | string | null, close: boolean, noBody: boolean, h: Handler): void {
@@ -96,7 +101,7 @@ export class Conn implements ResponseSink {
     this.deadline = this.pool.clock + this.pool.span
     this.timeoutCode = 'UND_ERR_HEADERS_TIMEOUT'
     if (!this.reffed) {
-      this.socket.ref()
+      this.hold()
       this.reffed = true
     }
     const seq = ++this.seq
@@ -110,26 +115,7 @@ export class Conn implements ResponseSink {
       }
       if (this.handler !== h || this.seq !== seq) return // aborted from onConnect: nothing was written
     }
-    const s = this.socket
-    if (body === null) s.write(head, 'latin1')
-    else {
-      s.cork()
-      s.write(head, 'latin1')
-      if (typeof body === 'string') s.write(body, 'utf8')
-      else s.write(body)
-      s.uncork()
-    }
-  }
-
-  /** unref lets an idle connection stop holding the process open. */
-  unref(): void {
-    this.socket.unref()
-    this.reffed = false
-  }
-
-  /** closed resolves once the socket has closed. */
-  closed(): Promise<void> {
-    return this.socket.closed ? Promise.resolve() : new Promise((resolve) => this.socket.once('close', () => resolve()))
+    this.send(head, body)
   }
 
   /** onHead passes the final response head to the handler. */
@@ -152,7 +138,7 @@ export class Conn implements ResponseSink {
     if (this.state === CLOSED) return
     const wasConnecting = this.state === CONNECTING
     this.state = CLOSED
-    this.socket.destroy()
+    this.drop()
     this.pool.forget(this)
     const h = this.handler
     this.handler = null
@@ -165,7 +151,8 @@ export class Conn implements ResponseSink {
     }
   }
 
-  private readonly onSocketConnect = (): void => {
+  /** opened writes the request that waited for the connection; a subclass calls it once connected. */
+  protected opened(): void {
     const p = this.pending!
     this.pending = null
     this.state = IDLE
@@ -173,14 +160,15 @@ export class Conn implements ResponseSink {
   }
 
   /**
-   * Reads land in a slab of this connection's own (`onread`), which skips the Readable
-   * machinery and the fresh ArrayBuffer Node makes for every read. Body views handed to the
-   * handler stay valid: the bytes under them are never read into again, because the slab
-   * only moves past a read that produced body bytes. A read without body bytes (a 204, a
-   * head whose body comes later) is done with its bytes once parsed — the head was decoded
-   * into strings, a partial head copied — so the next read reuses the same space.
+   * Reads land in a slab of this connection's own, which skips the Readable machinery and
+   * the fresh ArrayBuffer Node makes for every read. Body views handed to the handler stay
+   * valid: the bytes under them are never read into again, because the slab only moves past
+   * a read that produced body bytes. A read without body bytes (a 204, a head whose body
+   * comes later) is done with its bytes once parsed — the head was decoded into strings, a
+   * partial head copied — so the next read reuses the same space. readSpace is where the
+   * next read may land.
    */
-  private readonly readBuffer = (): Buffer => {
+  protected readSpace(): Buffer {
     if (this.slab.length - this.slabOff < MIN_READ) {
       this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
       this.slabOff = 0
@@ -188,10 +176,12 @@ export class Conn implements ResponseSink {
     return this.slab.subarray(this.slabOff)
   }
 
-  private readonly onRead = (n: number, buf: Uint8Array): boolean => {
+  /** received parses the `n` bytes a read put at the start of `space` (from readSpace); true when the read space moved on. */
+  protected received(space: Buffer, n: number): boolean {
     this.viewed = false
-    this.onSocketData((buf as Buffer).subarray(0, n))
-    if (this.viewed) this.slabOff += (n + 7) & ~7
+    this.onSocketData(space.subarray(0, n))
+    if (!this.viewed) return false
+    this.slabOff += (n + 7) & ~7
     return true
   }
 
@@ -232,6 +222,61 @@ export class Conn implements ResponseSink {
     h.onComplete?.(NO_TRAILERS)
   }
 
+}
+
+/** NetConn carries a Conn's bytes over a `net.Socket`: reads through its `onread` buffer, writes through its Writable. */
+export class NetConn extends Conn {
+  private readonly socket: Socket
+
+  constructor(pool: ConnPool, first: Pending) {
+    super(pool, first)
+    const { host, port, opts } = pool
+    this.socket = connect({
+      host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000,
+      onread: { buffer: () => this.readSpace(), callback: this.onRead },
+      ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+    })
+    this.socket.on('connect', this.onSocketConnect)
+    this.socket.on('end', this.onSocketEnd)
+    this.socket.on('error', this.onSocketError)
+    this.socket.on('close', this.onSocketClose)
+  }
+
+  protected send(head: string, body: Uint8Array | string | null): void {
+    const s = this.socket
+    if (body === null) s.write(head, 'latin1')
+    else {
+      s.cork()
+      s.write(head, 'latin1')
+      if (typeof body === 'string') s.write(body, 'utf8')
+      else s.write(body)
+      s.uncork()
+    }
+  }
+
+  protected hold(): void {
+    this.socket.ref()
+  }
+
+  unref(): void {
+    this.socket.unref()
+    this.reffed = false
+  }
+
+  protected drop(): void {
+    this.socket.destroy()
+  }
+
+  closed(): Promise<void> {
+    return this.socket.closed ? Promise.resolve() : new Promise((resolve) => this.socket.once('close', () => resolve()))
+  }
+
+  private readonly onRead = (n: number, buf: Uint8Array): boolean => {
+    this.received(buf as Buffer, n)
+    return true
+  }
+
+  private readonly onSocketConnect = (): void => this.opened()
   private readonly onSocketEnd = (): void => this.shutdown(null)
   private readonly onSocketError = (err: Error): void => this.shutdown(err)
   private readonly onSocketClose = (): void => this.shutdown(null)

@@ -28,7 +28,8 @@
  * only by however long the event loop was blocked just before the write (the clock is stale).
  */
 import { Dispatcher } from 'undici'
-import { BUSY, CLOSED, CONNECTING, Conn, IDLE, type ConnPool, type Handler, type Pending } from './fast-conn.js'
+import { BUSY, CLOSED, CONNECTING, IDLE, NetConn, type Conn, type ConnPool, type Handler, type Pending } from './fast-conn.js'
+import { RawConn, rawSockets } from './fast-raw.js'
 import { TransportError } from './http1.js'
 import { RequestWriter } from './request-head.js'
 
@@ -62,6 +63,8 @@ export class FastPool extends Dispatcher implements ConnPool {
   /** @internal How far ahead of the clock a deadline is: the timeout plus one sweep. */
   readonly span: number
   private readonly tickMs: number
+  /** Whether connections drive libuv's TCP handle directly (RawConn) rather than a net.Socket (NetConn). */
+  readonly raw: boolean
   private closeWaiters: Array<() => void> = []
 
   constructor(
@@ -76,6 +79,7 @@ export class FastPool extends Dispatcher implements ConnPool {
     this.writer = new RequestWriter(url.host)
     this.tickMs = Math.max(1, Math.min(50, Math.floor(opts.timeoutMs / 4)))
     this.span = opts.timeoutMs + this.tickMs
+    this.raw = rawSockets(this.host, opts.localAddress)
   }
 
   /** dispatch sends `options` and reports to `handler`'s undici methods; it returns false when the request could not be accepted. */
@@ -180,7 +184,7 @@ export class FastPool extends Dispatcher implements ConnPool {
 
   private open(p: Pending): void {
     if (this.sweeper === null) this.clock = performance.now()
-    this.conns.push(new Conn(this, p))
+    this.conns.push(this.raw ? new RawConn(this, p) : new NetConn(this, p))
     if (this.sweeper === null) {
       this.sweeper = setInterval(this.sweep, this.tickMs)
       this.sweeper.unref()

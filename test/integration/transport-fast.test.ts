@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
+import http from 'node:http'
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Dispatcher, Pool } from 'undici'
@@ -31,10 +32,28 @@ let servers: TestServer[] = []
 let pools: Dispatcher[] = []
 
 type Make = (origin: string, timeoutMs: number, connections: number, localAddress?: string) => Dispatcher
+/** The fast path's two ways of carrying bytes: libuv's TCP handle directly (the default), and net.Socket (LIKEBENCH_FAST_SOCKET=net). */
+type Socket = 'raw' | 'net'
 const TRANSPORTS: Array<[string, Make]> = [
-  ['fast', (origin, timeoutMs, connections, localAddress) => new FastPool(origin, { timeoutMs, connections, ...(localAddress ? { localAddress } : {}) })],
+  ['fast', (origin, timeoutMs, connections, localAddress) => fastPool('raw', origin, { timeoutMs, connections, ...(localAddress ? { localAddress } : {}) })],
+  ['fast over net.Socket', (origin, timeoutMs, connections, localAddress) => fastPool('net', origin, { timeoutMs, connections, ...(localAddress ? { localAddress } : {}) })],
   ['undici', (origin, timeoutMs, connections, localAddress) => undiciPool(origin, { timeoutMs, connections, ...(localAddress ? { localAddress } : {}) })],
 ]
+
+/** fastPool builds a FastPool whose connections use `socket`, checking it got what it asked for. */
+function fastPool(socket: Socket, origin: string, opts: ConstructorParameters<typeof FastPool>[1]): FastPool {
+  const before = process.env.LIKEBENCH_FAST_SOCKET
+  if (socket === 'net') process.env.LIKEBENCH_FAST_SOCKET = 'net'
+  else delete process.env.LIKEBENCH_FAST_SOCKET
+  try {
+    const pool = new FastPool(origin, opts)
+    expect(pool.raw).toBe(socket === 'raw')
+    return pool
+  } finally {
+    if (before === undefined) delete process.env.LIKEBENCH_FAST_SOCKET
+    else process.env.LIKEBENCH_FAST_SOCKET = before
+  }
+}
 
 /** undiciPool builds the undici fallback the way createPool does when LIKEBENCH_TRANSPORT=undici. */
 function undiciPool(origin: string, opts: Parameters<typeof createPool>[1]): Pool {
@@ -293,13 +312,79 @@ async function unaccepting(): Promise<{ origin: string; close: () => void }> {
   return { origin: `http://127.0.0.1:${port}`, close: () => void (filler.destroy(), py.kill()) }
 }
 
-describe('FastPool', () => {
+describe('FastPool sockets', () => {
+  it("drives libuv's TCP handle directly for IP origins, and net.Socket for host names or when LIKEBENCH_FAST_SOCKET=net", () => {
+    const make = (origin: string, localAddress?: string): FastPool => {
+      const pool = new FastPool(origin, { connections: 1, timeoutMs: 1000, ...(localAddress ? { localAddress } : {}) })
+      pools.push(pool)
+      return pool
+    }
+    expect(make('http://127.0.0.1:1').raw).toBe(true) // Node 20's bindings: a future Node without them falls back to net.Socket
+    expect(make('http://[::1]:1').raw).toBe(true)
+    expect(make('http://localhost:1').raw).toBe(false)
+    expect(make('http://127.0.0.1:1', '127.0.0.2').raw).toBe(true)
+    expect(fastPool('net', 'http://127.0.0.1:1', { connections: 1, timeoutMs: 1000 }).raw).toBe(false)
+  })
+
+  it('reports a source address that cannot be bound, on both sockets alike', async () => {
+    const server = await startServer()
+    servers.push(server)
+    for (const socket of ['raw', 'net'] as const) {
+      const pool = fastPool(socket, server.origin, { connections: 1, timeoutMs: 1000, localAddress: '192.0.2.1' })
+      pools.push(pool)
+      expect(await failure(pool)).toBe('EADDRNOTAVAIL')
+    }
+    expect(server.connections).toBe(0)
+  })
+})
+
+describe.each<[string, Socket]>([['FastPool', 'raw'], ['FastPool over net.Socket', 'net']])('%s', (_name, socket) => {
   const fast = (s: TestServer | string, timeoutMs = 2000, connections = 4): FastPool => {
     if (typeof s !== 'string') servers.push(s)
-    const pool = new FastPool(typeof s === 'string' ? s : s.origin, { connections, timeoutMs })
+    const pool = fastPool(socket, typeof s === 'string' ? s : s.origin, { connections, timeoutMs })
     pools.push(pool)
     return pool
   }
+
+  it('writes large bodies whole, including writes that complete later, and keeps the connection', async () => {
+    // The server reads nothing for its first 200 ms and the bodies outgrow loopback's buffers
+    // (8 MB did here), so writes complete later rather than at once; every request must still
+    // arrive whole and in order. The server answers with what it got: `url bytes uniform`.
+    let connections = 0
+    const server = http.createServer((req, res) => {
+      let n = 0
+      let uniform = true
+      let first = -1
+      req.on('data', (d: Buffer) => {
+        if (first < 0 && d.length > 0) first = d[0]!
+        for (let i = 0; i < d.length && uniform; i += 4096) uniform = d[i] === first
+        n += d.length
+      })
+      req.on('end', () => res.writeHead(200).end(`${req.url} ${n} ${uniform}`))
+    })
+    server.on('connection', (s: net.Socket) => {
+      connections++
+      s.pause()
+      setTimeout(() => s.resume(), 200)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as net.AddressInfo).port
+    servers.push({ origin: '', port, received: [], connections: 0, close: () => new Promise<void>((resolve) => server.close(() => resolve())) })
+    const pool = fast(`http://127.0.0.1:${port}`, 5000, 1)
+    const outs = await Promise.all([
+      send(pool, { method: 'POST', path: '/a', body: 'x'.repeat(8_000_000), readBody: 40 }),
+      send(pool, { method: 'POST', path: '/b', body: Buffer.alloc(8_000_000, 7), readBody: 40 }),
+      send(pool, { method: 'POST', path: '/c', body: 'j’aime'.repeat(50_000), readBody: 40 }),
+      send(pool, { method: 'POST', path: '/d', body: 'small', readBody: 40 }),
+    ])
+    expect(outs.map((o) => [o.status, o.error, o.body])).toEqual([
+      [200, null, '/a 8000000 true'],
+      [200, null, '/b 8000000 true'],
+      [200, null, '/c 400000 false'],
+      [200, null, '/d 5 true'],
+    ])
+    expect(connections).toBe(1)
+  })
 
   it('is what createPool builds for http: origins', () => {
     const pool = createPool('http://127.0.0.1:1', { connections: 1, timeoutMs: 1000 })
@@ -410,7 +495,7 @@ describe('FastPool', () => {
   })
 })
 
-describe('FastPool read buffers', () => {
+describe.each<[string, Socket]>([['FastPool read buffers', 'raw'], ['FastPool read buffers over net.Socket', 'net']])('%s', (_name, socket) => {
   it('keeps body bytes a handler holds intact while later reads arrive on the same connection', async () => {
     let n = 0
     const server = await startServer((_req, res) => {
@@ -421,7 +506,7 @@ describe('FastPool read buffers', () => {
       next()
     })
     servers.push(server)
-    const pool = new FastPool(server.origin, { connections: 1, timeoutMs: 2000 })
+    const pool = fastPool(socket, server.origin, { connections: 1, timeoutMs: 2000 })
     pools.push(pool)
     const want = ['a', 'b', 'c', 'd'].map((c) => c.repeat(20_000)).join('')
     for (let i = 0; i < 6; i++) {
