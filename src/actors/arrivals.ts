@@ -111,12 +111,11 @@ export class GroupWindows {
     }
     return out
   }
+}
 
-  /** stats summarises the spreads against `arrivals`, or only counts the groups when there are none. */
-  stats(arrivals: TargetArrivals | null): SpreadStats {
-    const s = arrivals === null ? [] : this.spreads(arrivals)
-    return { groups: this.groups, measured: s.length, ...quantiles(s) }
-  }
+/** spreadStats summarises the spreads measured of `groups` groups. */
+export function spreadStats(groups: number, spreads: number[]): SpreadStats {
+  return { groups, measured: spreads.length, ...quantiles(spreads) }
 }
 
 /** quantiles returns the median, p90 and max of `values` (nearest rank, rounded to µs), or nulls when empty. */

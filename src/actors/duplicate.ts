@@ -1,8 +1,8 @@
 import type { Done } from '../engine/dispatch.js'
 import type { Finding } from '../result.js'
 import { randomAt } from '../rng.js'
-import { GroupWindows, quantiles, type SpreadStats } from './arrivals.js'
-import { Answer, Permutation, Tally } from './tally.js'
+import { GroupWindows, quantiles, spreadStats } from './arrivals.js'
+import { addCounts, Answer, Permutation, Tally } from './tally.js'
 import { Endpoint, type Actor, type ActorContext, type AfterRun, type Outgoing, type Sent } from './types.js'
 
 /**
@@ -69,7 +69,8 @@ export function duplicate(ctx: ActorContext): Actor {
   const timed = mode !== 'sequential'
   const windows = new GroupWindows(timed ? Math.min(MAX_GROUPS, Math.max(1, ctx.actor.expectedArrivals || MAX_GROUPS)) : 0)
   const sendSpreads: number[] = []
-  let arrivalSpread: SpreadStats | null = null
+  /** The arrival spread of each group the target's stamps told apart (after the run). */
+  let arrivalSpreads: number[] = []
   let arrivalsRecorded = false
 
   const userOf = (n: number) => users.at(n)
@@ -139,7 +140,17 @@ export function duplicate(ctx: ActorContext): Actor {
       if (!timed) return
       const arrivals = await after.arrivals()
       arrivalsRecorded = arrivals !== null
-      arrivalSpread = windows.stats(arrivals)
+      arrivalSpreads = arrivals === null ? [] : windows.spreads(arrivals)
+    },
+    state: () => ({ tally: tally.counts(), stats, windowGroups: windows.groups, sendSpreads, arrivalSpreads, arrivalsRecorded }),
+    absorb(s) {
+      const x = s as { tally: ReturnType<Tally['counts']>; stats: typeof stats; windowGroups: number; sendSpreads: number[]; arrivalSpreads: number[]; arrivalsRecorded: boolean }
+      tally.absorb(x.tally)
+      addCounts(stats, x.stats)
+      windows.groups += x.windowGroups
+      sendSpreads.push(...x.sendSpreads.slice(0, Math.max(0, MAX_GROUPS - sendSpreads.length)))
+      arrivalSpreads.push(...x.arrivalSpreads.slice(0, Math.max(0, MAX_GROUPS - arrivalSpreads.length)))
+      arrivalsRecorded ||= x.arrivalsRecorded
     },
     findings(): Finding[] {
       const ok = stats.overCounted === 0
@@ -151,7 +162,10 @@ export function duplicate(ctx: ActorContext): Actor {
         actor: ctx.actor.name, kind: 'duplicate', ok, message,
         evidence: {
           mode, copies, ...tally.counts(), ...stats,
-          ...(timed ? { arrivalSpread: arrivalsRecorded ? arrivalSpread : null, sendSpread: { groups: sendSpreads.length, ...quantiles(sendSpreads) } } : {}),
+          ...(timed ? {
+            arrivalSpread: arrivalsRecorded ? spreadStats(windows.groups, arrivalSpreads) : null,
+            sendSpread: { groups: sendSpreads.length, ...quantiles(sendSpreads) },
+          } : {}),
         },
       }]
     },

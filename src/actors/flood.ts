@@ -1,6 +1,6 @@
 import { sourceAddress, spoofedAddress } from '../identities/ips.js'
 import type { Finding } from '../result.js'
-import { allowance, Answer, boundsFor, BUILTIN_IP, BUILTIN_USER, describeBound, maxOf, Permutation, share, Span, Tally, type Bound } from './tally.js'
+import { addArrays, allowance, Answer, boundsFor, BUILTIN_IP, BUILTIN_USER, describeBound, maxOf, Permutation, share, Span, Tally, type Bound } from './tally.js'
 import { Endpoint, type Actor, type ActorContext, type Outgoing } from './types.js'
 
 /**
@@ -58,7 +58,8 @@ export function flood(ctx: ActorContext): Actor {
   const userOf = (a: number) => perm.at(a)
 
   return {
-    identity: (n) => userOf(accountOf(n)),
+    // An account always sends from one address, so the address is the identity: one worker sends all of it.
+    identity: (n) => accountOf(n) % k,
     posts: (n) => [o.posts[Math.floor(n / accounts) % o.posts.length]!],
     fire(n, intendedMs, done) {
       const a = accountOf(n)
@@ -78,6 +79,16 @@ export function flood(ctx: ActorContext): Actor {
         else if (c === Answer.throttled) ipThrottled[ip]!++
         done()
       })
+    },
+    state: (shift) => ({ tally: tally.counts(), span: span.state(shift), ipSent, ipAdmitted, ipThrottled, accountSent }),
+    absorb(s) {
+      const x = s as { tally: ReturnType<Tally['counts']>; span: Span; ipSent: Int32Array; ipAdmitted: Int32Array; ipThrottled: Int32Array; accountSent: Int32Array }
+      tally.absorb(x.tally)
+      span.absorb(x.span)
+      addArrays(ipSent, x.ipSent)
+      addArrays(ipAdmitted, x.ipAdmitted)
+      addArrays(ipThrottled, x.ipThrottled)
+      addArrays(accountSent, x.accountSent)
     },
     findings(): Finding[] {
       const bounds = boundsFor(ctx.plan, ['ip', 'user', 'global'], ['like'], [BUILTIN_IP, BUILTIN_USER])

@@ -2,7 +2,7 @@ import type { Finding } from '../result.js'
 import { randomAt } from '../rng.js'
 import { MALFORMED_VARIANTS } from '../scenarios/types.js'
 import { compileTemplate } from './requests.js'
-import { Answer, classOf, Permutation } from './tally.js'
+import { addCounts, Answer, classOf, Permutation } from './tally.js'
 import { Endpoint, type Actor, type ActorContext, type Outgoing } from './types.js'
 
 /**
@@ -59,6 +59,10 @@ export function malformed(ctx: ActorContext): Actor {
   const offenders = new Map<string, number>()
 
   const userOf = (n: number) => perm.at(n)
+  /** offend counts `times` answers of one kind to one input; past MAX_OFFENDERS kinds only the known ones are counted. */
+  const offend = (key: string, times: number) => {
+    if (offenders.has(key) || offenders.size < MAX_OFFENDERS) offenders.set(key, (offenders.get(key) ?? 0) + times)
+  }
 
   const build = (n: number): Outgoing => {
     const variant = variants[n % variants.length]!
@@ -93,10 +97,16 @@ export function malformed(ctx: ActorContext): Actor {
           else row.crashed++
           const inputs = INPUTS[variants[v]!]
           const key = `${variants[v]} ${label(inputs[Math.floor(n / variants.length) % inputs.length]!)} → ${r.status}`
-          if (offenders.has(key) || offenders.size < MAX_OFFENDERS) offenders.set(key, (offenders.get(key) ?? 0) + 1)
+          offend(key, 1)
         }
         done()
       })
+    },
+    state: () => ({ rows, offenders }),
+    absorb(s) {
+      const x = s as { rows: typeof rows; offenders: Map<string, number> }
+      rows.forEach((row, i) => addCounts(row, x.rows[i]!))
+      for (const [key, times] of x.offenders) offend(key, times)
     },
     findings(): Finding[] {
       const sum = (f: keyof (typeof rows)[number]) => rows.reduce((s, r) => s + r[f], 0)

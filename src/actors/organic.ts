@@ -1,6 +1,6 @@
 import { randomAt } from '../rng.js'
 import type { Finding } from '../result.js'
-import { Permutation } from './tally.js'
+import { addCounts, Permutation } from './tally.js'
 import { Endpoint, type Actor, type ActorContext, type Sent } from './types.js'
 
 /**
@@ -78,6 +78,10 @@ export function organic(ctx: ActorContext): Actor {
         observe(r)
         done()
       })
+    },
+    state: () => ({ tally: { ...tally } }),
+    absorb(s) {
+      addCounts(tally, (s as { tally: typeof tally }).tally)
     },
     findings(): Finding[] {
       const bad = tally.throttled + tally.rejected + tally.errors

@@ -2,7 +2,7 @@ import { spoofedAddress } from '../identities/ips.js'
 import type { Finding } from '../result.js'
 import { randomAt } from '../rng.js'
 import { SPOOF_HEADERS } from '../scenarios/types.js'
-import { allowance, Answer, boundsFor, BUILTIN_IP, describeBound, Permutation, share, Span, Tally } from './tally.js'
+import { addCounts, allowance, Answer, boundsFor, BUILTIN_IP, describeBound, Permutation, share, Span, Tally } from './tally.js'
 import { Endpoint, type Actor, type ActorContext, type Outgoing } from './types.js'
 
 /**
@@ -71,6 +71,13 @@ export function spoof(ctx: ActorContext): Actor {
         else if (c === Answer.throttled) row.throttled++
         done()
       })
+    },
+    state: (shift) => ({ tally: tally.counts(), span: span.state(shift), perHeader }),
+    absorb(s) {
+      const x = s as { tally: ReturnType<Tally['counts']>; span: Span; perHeader: typeof perHeader }
+      tally.absorb(x.tally)
+      span.absorb(x.span)
+      perHeader.forEach((row, i) => addCounts(row, x.perHeader[i]!))
     },
     findings(): Finding[] {
       const t = tally

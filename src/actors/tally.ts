@@ -42,6 +42,11 @@ export class Tally {
     return c
   }
 
+  /** absorb adds another tally's counts (Actor.absorb). */
+  absorb(c: ReturnType<Tally['counts']>): void {
+    addCounts(this, c)
+  }
+
   /** counts returns the tally as plain evidence. */
   counts(): { sent: number; admitted: number; throttled: number; rejected: number; failed: number } {
     return { sent: this.sent, admitted: this.admitted, throttled: this.throttled, rejected: this.rejected, failed: this.failed }
@@ -59,10 +64,32 @@ export class Span {
     if (t > this.last) this.last = t
   }
 
+  /** state returns the span on a timebase `shift` ms ahead (Actor.state). */
+  state(shift: number): { first: number; last: number } {
+    return { first: this.first + shift, last: this.last + shift }
+  }
+
+  /** absorb widens the span to cover another one (on this span's timebase). */
+  absorb(s: { first: number; last: number }): void {
+    if (s.first < this.first) this.first = s.first
+    if (s.last > this.last) this.last = s.last
+  }
+
   /** ms returns the time between the first and last send (0 before two sends). */
   get ms(): number {
     return this.last > this.first ? this.last - this.first : 0
   }
+}
+
+/** addCounts adds every numeric field of `from` into the same field of `into` (merging finding counters across workers). */
+export function addCounts<T extends object>(into: T, from: T): void {
+  const a = into as Record<string, number>
+  for (const [k, v] of Object.entries(from)) if (typeof v === 'number') a[k] = (a[k] ?? 0) + v
+}
+
+/** addArrays adds `from` element-wise into `into` (per-address or per-account counters). */
+export function addArrays(into: Int32Array, from: ArrayLike<number>): void {
+  for (let i = 0; i < into.length && i < from.length; i++) into[i]! += from[i]!
 }
 
 /** Bound is a rate limit one key's traffic is judged against: `limit` per `perMs`, after a bucket of `burst`. */

@@ -1,7 +1,7 @@
 import type { Done } from '../engine/dispatch.js'
 import type { Finding } from '../result.js'
 import { randomAt } from '../rng.js'
-import { allowance, Answer, boundsFor, BUILTIN_USER, describeBound, maxOf, Permutation, share, Span, Tally } from './tally.js'
+import { addArrays, allowance, Answer, boundsFor, BUILTIN_USER, describeBound, maxOf, Permutation, share, Span, Tally } from './tally.js'
 import { Endpoint, type Actor, type ActorContext } from './types.js'
 
 /**
@@ -86,6 +86,16 @@ export function toggle(ctx: ActorContext): Actor {
       const q = waiting.get(p)
       if (q) q.push({ n, done })
       else waiting.set(p, [{ n, done }])
+    },
+    state: (shift) => ({ tally: tally.counts(), span: span.state(shift), deferred, state, userFlips }),
+    absorb(s) {
+      const x = s as { tally: ReturnType<Tally['counts']>; span: Span; deferred: number; state: Uint8Array; userFlips: Int32Array }
+      tally.absorb(x.tally)
+      span.absorb(x.span)
+      deferred += x.deferred
+      addArrays(userFlips, x.userFlips)
+      // A pair belongs to one user, and a user to one worker: only its worker has touched it.
+      for (let p = 0; p < pairs; p++) if (x.state[p] !== 0) state[p] = x.state[p]!
     },
     findings(): Finding[] {
       const t = tally

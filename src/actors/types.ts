@@ -84,7 +84,18 @@ export interface Actor {
   afterRun?(after: AfterRun): Promise<void>
   /** findings returns the actor's defense verdicts once the run is over. */
   findings(): Finding[]
+  /**
+   * state returns what findings() are made from, as plain data a worker thread can post
+   * (structured clone), after afterRun; `shift` moves its times onto the receiving thread's
+   * timebase. absorb adds such a state of the same actor from another worker into this one:
+   * workers own disjoint identities, so counts add and per-identity entries never collide.
+   */
+  state(shift: number): ActorState
+  absorb(s: ActorState): void
 }
+
+/** ActorState is an actor's finding state in transit between threads (see Actor.state). */
+export type ActorState = Record<string, unknown>
 
 /** TargetArrivals are the built-in target's stamps of this run, on the timebase of `Sent.sentAt`. */
 export interface TargetArrivals {

@@ -1,7 +1,7 @@
 import type { Finding } from '../result.js'
 import { randomAt } from '../rng.js'
 import { UNAUTH_VARIANTS } from '../scenarios/types.js'
-import { Answer, classOf, Permutation } from './tally.js'
+import { addCounts, Answer, classOf, Permutation } from './tally.js'
 import { Endpoint, type Actor, type ActorContext } from './types.js'
 
 /**
@@ -95,6 +95,11 @@ export function unauthenticated(ctx: ActorContext): Actor {
         else row.other++
         done()
       })
+    },
+    state: () => ({ rows }),
+    absorb(s) {
+      const x = s as { rows: typeof rows }
+      rows.forEach((row, i) => addCounts(row, x.rows[i]!))
     },
     findings(): Finding[] {
       const sum = (f: keyof (typeof rows)[number]) => rows.reduce((s, r) => s + r[f], 0)

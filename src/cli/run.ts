@@ -3,6 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander'
 import { ExitCode, LikebenchError } from '../errors.js'
 import type { RunResult } from '../result.js'
 import { parseDuration, parseRate } from '../units.js'
+import { MAX_WORKERS } from '../engine/split.js'
 import type { Io } from './io.js'
 
 /** RunFlags are the options of `likebench run` as commander parses them. */
@@ -22,12 +23,20 @@ interface RunFlags {
   builtinLatency?: string
   quiet?: boolean
   color: boolean
+  workers: number | 'auto'
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v]
 
 function wholeNumber(v: string): number {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number')
+  return Number(v)
+}
+
+function workerCount(v: string): number | 'auto' {
+  if (v === 'auto') return v
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('expected auto or a whole number of at least 1')
+  if (Number(v) > MAX_WORKERS) throw new InvalidArgumentError(`at most ${MAX_WORKERS} worker threads`)
   return Number(v)
 }
 
@@ -79,6 +88,7 @@ export function registerRun(program: Command, io: Io): void {
     .option('--seed <n>', 'override the scenario\'s seed', wholeNumber)
     .option('--duration <d>', 'stretch or shrink the whole schedule to last this long, e.g. 30s', duration)
     .option('--rate-scale <x>', 'multiply every rate of the schedule, e.g. 0.5', positive)
+    .option('--workers <n>', 'worker threads to send from: a number, or auto (the cores, as many as the peak rate needs)', workerCount, 'auto')
     .option('--allow-host <host>', 'confirm you own a non-loopback host the scenario allows (repeatable)', collect, [])
     .option('--max-rate <r>', 'raise the cap on the schedule\'s peak rate (default 100000/s)', rate)
     .option('--max-duration <d>', 'raise the cap on the run\'s length (default 30m)', duration)
@@ -131,6 +141,7 @@ async function run(file: string, flags: RunFlags, io: Io): Promise<number> {
         allowHosts: flags.allowHost,
       },
       signal: stop.signal,
+      workers: flags.workers,
       onSnapshot: (s) => live.update(s),
       onStart: ({ url, builtin }) => {
         if (!flags.quiet) io.err(`likebench: ${plan.name} → ${builtin ? `built-in target at ${url}` : url} for ${Math.round(plan.durationMs / 1000)}s\n`)

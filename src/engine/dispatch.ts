@@ -81,6 +81,8 @@ export interface OpenOptions {
   onDrop?: (n: number, intendedMs: number) => void
   /** Sends per event-loop turn before yielding to I/O when far behind (default 1024). */
   maxBatch?: number
+  /** When set, only the arrivals it accepts are sent (a worker's share, engine/split.ts); the others are skipped, not dropped. */
+  owns?: (n: number) => boolean
 }
 
 /** runOpen sends each arrival of the cursor at its due time; it resolves when the schedule ends or the signal aborts. */
@@ -132,6 +134,7 @@ class OpenBatch {
   }
 
   private one(n: number, at: number): void {
+    if (this.o.owns !== undefined && !this.o.owns(n)) return
     const gate = this.gate
     if (gate.count >= gate.cap) {
       this.dropped++
@@ -153,6 +156,8 @@ export interface ClosedOptions {
   clock: Clock
   /** Clock time to start at (default: now). */
   startMs?: number
+  /** The arrival index of each next request (a worker's share, engine/split.ts nextOwned); −1 ends that virtual user. Default: 0, 1, 2, … */
+  nextIndex?: () => number
 }
 
 /** runClosed keeps `concurrency` requests in flight until durationMs has passed or the signal aborts. */
@@ -210,9 +215,14 @@ class ClosedLoop {
         this.deferred = true
         break
       }
+      const n = this.o.nextIndex === undefined ? this.sent : this.o.nextIndex()
+      if (n < 0) {
+        this.stopped = true
+        break
+      }
       gate.count++
       this.sent++
-      fire(this.sent - 1, now, this.done)
+      fire(n, now, this.done)
     }
     this.pumping = false
   }

@@ -1,6 +1,6 @@
 import type { Pool } from 'undici'
 import type { Outgoing, Sent } from '../actors/types.js'
-import { histogram, micros, stats, type Histogram, type Stats } from '../metrics/hdr.js'
+import { encode, histogram, micros, stats, type Histogram, type Stats } from '../metrics/hdr.js'
 import type { Recorder, RequestRecord } from '../metrics/recorder.js'
 import { createPool } from '../transport/pool.js'
 import { RaceClient } from '../transport/race.js'
@@ -27,6 +27,16 @@ export type Observer = (req: Outgoing, r: Sent, intendedMs: number, actor: numbe
  */
 export type SentHook = (req: Outgoing, sentAt: number) => number
 
+/** RequestStream is what watches every request: the Sender itself, or the replay of the workers' requests (tap.ts). */
+export interface RequestStream {
+  /** onSent registers the hook that sees each request as it is written; `rateHeaders` asks every exchange to read Retry-After and RateLimit-Remaining. */
+  onSent(hook: SentHook, opts: { rateHeaders: boolean }): void
+  /** observe registers an observer of every finished request. */
+  observe(o: Observer): void
+  /** addressOf returns the local address of source `source`, or undefined for the default route. */
+  addressOf(source: number): string | undefined
+}
+
 /** SendCallback receives the outcome; it runs synchronously and must copy what it keeps. */
 export type SendCallback = (r: Sent) => void
 
@@ -50,7 +60,7 @@ class Tracked extends Exchange {
 }
 
 /** Sender sends requests through per-source pools and records every outcome. */
-export class Sender {
+export class Sender implements RequestStream {
   private readonly pools: Pool[] = []
   /** Local address of each pool (undefined: the default route), for race connections from the same source. */
   private readonly addresses: Array<string | undefined> = [undefined]
@@ -123,6 +133,16 @@ export class Sender {
     this.inFlight++
     this.dispatchLag.recordValue(micros(performance.now() - intendedMs))
     x.start(this.pools[req.source]!, req)
+  }
+
+  /** sources is the number of connection pools (source addresses), the default one included. */
+  get sourceCount(): number {
+    return this.pools.length
+  }
+
+  /** encodeDispatchLag returns the dispatch-lag histogram, encoded to merge exactly with other workers'. */
+  encodeDispatchLag(): string {
+    return encode(this.dispatchLag)
   }
 
   /** dispatchLagStats summarises how late requests were handed to the transport (dispatcher lateness only). */

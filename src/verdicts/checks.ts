@@ -2,7 +2,7 @@ import type { Templates } from '../actors/requests.js'
 import { ENDPOINT_NAMES, type Actor } from '../actors/types.js'
 import type { Clock } from '../engine/clock.js'
 import { resultFigures } from '../engine/result.js'
-import type { Sender } from '../engine/sender.js'
+import type { RequestStream } from '../engine/sender.js'
 import type { Recorder, RecorderSummary } from '../metrics/recorder.js'
 import type { Finding, IntegrityResult, RateLimitResult } from '../result.js'
 import type { Plan } from '../scenarios/types.js'
@@ -30,7 +30,8 @@ export interface VerdictSections {
 
 /** WatchOptions let the abortOnFail watch read live figures and stop the run. */
 export interface WatchOptions {
-  recorder: Recorder
+  /** The run's figures so far: its recorder, or the merge of its workers' (workers.ts). */
+  recorder: Pick<Recorder, 'summary' | 'encode'>
   clock: Clock
   /** The run's start on the clock. */
   t0: number
@@ -62,7 +63,7 @@ export class RunChecks {
   }
 
   /** attach puts the oracle (when the plan declares policies) and the ledger on the sender's path. */
-  attach(sender: Sender): void {
+  attach(sender: RequestStream): void {
     const plan = this.plan
     if (plan.policies.length) {
       const loopback = new URL(this.url).hostname === '[::1]' ? '::1' : '127.0.0.1'
@@ -80,6 +81,11 @@ export class RunChecks {
       this.ledger = new IntegrityLedger(watched, plan.throttleStatus)
       sender.observe(this.ledger.done)
     }
+  }
+
+  /** watching says whether attach() put anything on the request stream (the oracle or the ledger). */
+  get watching(): boolean {
+    return this.oracle !== undefined || this.ledger !== undefined
   }
 
   /** readable lists the touched posts whose count was read before the run. */

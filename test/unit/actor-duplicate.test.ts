@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { GroupWindows } from '../../src/actors/arrivals.js'
+import { GroupWindows, spreadStats } from '../../src/actors/arrivals.js'
 import { duplicate, GROUP_HEADER } from '../../src/actors/duplicate.js'
 import type { Outgoing, Sent } from '../../src/actors/types.js'
 import { fakeActorContext } from '../helpers/actor-context.js'
@@ -130,7 +130,7 @@ describe('GroupWindows', () => {
     w.add('a#1', 30, 40, 2)
     w.add('a#2', 50, 60, 2) // past the capacity: counted, not measured
     expect(w.spreads(byTime(10.5, 11, 35))).toEqual([0.5])
-    expect(w.stats(byTime(10.5, 11, 31, 39))).toEqual({ groups: 3, measured: 2, medianMs: 0.5, p90Ms: 8, maxMs: 8 })
+    expect(spreadStats(w.groups, w.spreads(byTime(10.5, 11, 31, 39)))).toEqual({ groups: 3, measured: 2, medianMs: 0.5, p90Ms: 8, maxMs: 8 })
   })
 
   it('with group ids, measures each group by its own stamps, whatever else landed at the same time', () => {

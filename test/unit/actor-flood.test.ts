@@ -20,12 +20,14 @@ const header = (req: Outgoing, name: string) => {
 }
 
 describe('flood', () => {
-  it('is the same for the same seed, and says which account each arrival acts as', () => {
+  it('is the same for the same seed, and its identity is the address each arrival comes from', () => {
     const a = drive('accounts: 40, ips: { count: 4, via: source }, posts: [7, 9]', 200)
     const b = drive('accounts: 40, ips: { count: 4, via: source }, posts: [7, 9]', 200)
     const key = (s: { req: Outgoing }) => [s.req.user, s.req.post, s.req.source, s.req.ip, s.req.path]
     expect(a.sent.map(key)).toEqual(b.sent.map(key))
-    a.sent.forEach((s, n) => expect(a.actor.identity(n)).toBe(s.req.user))
+    // The address is the identity (workers split by it): every account on an address goes with it.
+    a.sent.forEach((s, n) => expect(a.actor.identity(n)).toBe(s.req.ip))
+    expect(new Set(a.sent.map((s) => s.req.ip)).size).toBe(4)
   })
 
   it('spreads the farm over its accounts, and an account always comes from the same address', () => {
