@@ -25,7 +25,8 @@
  * These bindings are Node internals reached through `process.binding()` (DEP0111, deprecated
  * in documentation only on Node 20). rawSockets() checks every piece before the fast path uses
  * them and answers false when one is missing or renamed, when LIKEBENCH_FAST_SOCKET=net, or
- * under --pending-deprecation (where process.binding would warn): the pool then uses NetConn.
+ * under --pending-deprecation or NODE_PENDING_DEPRECATION=1 (where process.binding would warn):
+ * the pool then uses NetConn.
  * Only IP-literal hosts come here; a host name needs net's lookup and happy eyeballs.
  */
 import { isIP } from 'node:net'
@@ -100,7 +101,7 @@ function load(): Bindings | null {
 export function rawSockets(host: string, localAddress: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.LIKEBENCH_FAST_SOCKET === 'net') return false
   if (isIP(host) === 0 || (localAddress !== undefined && isIP(localAddress) === 0)) return false
-  if (process.execArgv.includes('--pending-deprecation') || (env.NODE_OPTIONS ?? '').includes('--pending-deprecation')) return false
+  if (process.execArgv.includes('--pending-deprecation') || (env.NODE_OPTIONS ?? '').includes('--pending-deprecation') || env.NODE_PENDING_DEPRECATION === '1') return false
   if (bindings === undefined) bindings = load()
   return bindings !== null
 }
