@@ -50,12 +50,12 @@ export function run(cmd, args, { timeoutMs = 120_000, env } = {}) {
   })
 }
 
-/** startNginx starts nginx (`return 204`, one worker, no access log) on a free port, pinned to `core`. */
-export async function startNginx(core) {
+/** startNginx starts nginx (`return 204`, `workers` worker processes, one by default, no access log) on a free port, pinned to `core` (a taskset list). */
+export async function startNginx(core, { workers = 1 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'likebench-nginx-'))
   const port = 20000 + Math.floor(Math.random() * 20000)
   writeFileSync(join(dir, 'nginx.conf'), `
-worker_processes 1;
+worker_processes ${workers};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
