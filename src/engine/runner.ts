@@ -15,7 +15,7 @@ import { dispatch, drain, loadUsers, prepare } from './machinery.js'
 import { buildResult } from './result.js'
 import { autoWorkers } from './split.js'
 import { checkRails, resolveTarget, type Limits, type ResolvedTarget, DEFAULT_LIMITS } from './target.js'
-import { warmUp, warmupBudget } from './warmup.js'
+import { hasClosedActor, planWarmupBudget, warmUp } from './warmup.js'
 import { sendFromWorkers } from './workers.js'
 
 /**
@@ -94,8 +94,7 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
   if (opts.signal?.aborted) stop.abort()
   try {
     const users = await loadUsers(plan, target.secret)
-    const closed = plan.actors.some((a) => a.model === 'closed')
-    const workers = opts.workers === 'auto' ? autoWorkers(availableParallelism(), planPeakRate(plan), closed, target.builtin) : opts.workers ?? 1
+    const workers = opts.workers === 'auto' ? autoWorkers(availableParallelism(), planPeakRate(plan), hasClosedActor(plan), target.builtin) : opts.workers ?? 1
     const sent = workers > 1 ? await sendFromWorkers(ctx, users, workers) : await sendHere(ctx, users)
     const summary = sent.recorder.summary()
     const generator = sent.generator(summary)
@@ -122,10 +121,7 @@ async function sendHere(ctx: RunContext, users: Users): Promise<Sending> {
   const { recorder, sender, actors } = run
   ctx.cleanups.push(() => recorder.destroy(), () => sender.destroy(), () => sender.close())
   const warm = run.templates.request(Endpoint.read, 0, 1)
-  // A closed-model actor sends as fast as the target answers, so its run's warm-up may too.
-  const closed = plan.actors.some((a) => a.model === 'closed')
-  const budget = closed ? Infinity : warmupBudget(planPeakRate(plan), plan.target.connections, plan.target.warmupMs)
-  await warmUp(sender.pool(), warm, plan.target.connections, plan.target.warmupMs, budget, stop.signal)
+  await warmUp(sender.pool(), warm, plan.target.connections, plan.target.warmupMs, planWarmupBudget(plan), stop.signal)
   // Counts of the posts the run will touch are read before anything is sent; the oracle and ledger then watch every request.
   const checks = await RunChecks.prepare(plan, target.url, run.templates, actors)
   ctx.cleanups.push(() => checks.close())

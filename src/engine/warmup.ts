@@ -1,6 +1,8 @@
 import type { Pool } from 'undici'
 import type { SendRequest } from '../transport/send.js'
 import { Exchange } from '../transport/send.js'
+import { planPeakRate } from '../scenarios/stages.js'
+import type { Plan } from '../scenarios/types.js'
 
 /**
  * Warm-up: before the schedule's t = 0, send unrecorded requests over every connection of
@@ -17,6 +19,16 @@ import { Exchange } from '../transport/send.js'
 /** warmupBudget is how many warm-up requests a run may send: its peak rate over the warm-up, at least one per connection. */
 export function warmupBudget(peakRps: number, connections: number, ms: number): number {
   return Math.max(connections, Math.ceil((peakRps * ms) / 1000))
+}
+
+/** hasClosedActor says whether any actor of the plan is a closed model (it sends as fast as the target answers). */
+export function hasClosedActor(plan: Plan): boolean {
+  return plan.actors.some((a) => a.model === 'closed')
+}
+
+/** planWarmupBudget is a plan's warm-up budget: a closed-model actor sends as fast as the target answers, so its run's warm-up may too. */
+export function planWarmupBudget(plan: Plan): number {
+  return hasClosedActor(plan) ? Infinity : warmupBudget(planPeakRate(plan), plan.target.connections, plan.target.warmupMs)
 }
 
 /** warmUp keeps up to `concurrency` copies of `req` in flight on `pool` until `budget` were sent, `ms` have passed or `signal` aborts; nothing is recorded. */

@@ -5,7 +5,6 @@ import { ExitCode, LikebenchError, type ExitCodeValue } from '../errors.js'
 import { addEncoded, histogram, stats } from '../metrics/hdr.js'
 import type { EncodedRecorder, Snapshot } from '../metrics/recorder.js'
 import type { Stats } from '../result.js'
-import { planPeakRate } from '../scenarios/stages.js'
 import type { Plan } from '../scenarios/types.js'
 import { hrtimeMs } from '../target/arrivals.js'
 import { RunChecks } from '../verdicts/checks.js'
@@ -13,7 +12,7 @@ import { HealthMonitor } from './health.js'
 import { inertSends, makeActors, newRecorder } from './machinery.js'
 import type { RunContext, Sending } from './runner.js'
 import { Replay } from './tap.js'
-import { warmupBudget } from './warmup.js'
+import { planWarmupBudget } from './warmup.js'
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js'
 
 /**
@@ -42,8 +41,7 @@ export async function sendFromWorkers(ctx: RunContext, users: Users, workers: nu
   const live = new LiveFigures(plan, workers)
   ctx.cleanups.push(() => live.destroy())
   const replay = new Replay(workers)
-  const closed = plan.actors.some((a) => a.model === 'closed')
-  const budget = closed ? Infinity : warmupBudget(planPeakRate(plan), plan.target.connections, plan.target.warmupMs)
+  const budget = planWarmupBudget(plan)
   const base = hrtimeMs() - performance.now()
   const pool = new WorkerPool(workers, (part) => ({
     plan, url: target.url, secret: target.secret, runId, part, workers, base,
