@@ -13,7 +13,8 @@ const MIX = 'test/fixtures/workers/mix.yaml'
  * comparable keeps what a seeded run must reproduce whatever the number of workers: requests
  * and answers per actor and endpoint, the oracle's figures per policy, the integrity figures and
  * every finding. It leaves out what depends on timing alone: latencies, rates, spans and
- * spreads, the outside estimate, and the leak slack (it grows with the uncorrected p99).
+ * spreads, the outside estimate, the leak slack (it grows with the uncorrected p99), and the
+ * RateLimit-Remaining pairs (answers sent within one token's refill of each other).
  */
 function comparable(r: RunResult) {
   const timing = /latency|Spread|spanMs|estimated|firstThrottle|slackPerKey|rps|Ms$/
@@ -26,7 +27,8 @@ function comparable(r: RunResult) {
     actors: strip(r.actors),
     ratelimit: Object.fromEntries(Object.entries(r.ratelimit).map(([name, p]) => [name, {
       keys: p.keys, sent: p.sent, allowed: p.allowed, admitted: p.admitted, throttled: p.throttled, overAdmitted: p.overAdmitted, falseThrottled: p.falseThrottled,
-      headers: p.headers,
+      // Whether RateLimit-Remaining went down between two answers sent closer than one token's refill is timing.
+      headers: { retryAfter: p.headers.retryAfter, remainingSeen: p.headers.rateLimitRemaining.seen },
     }])),
     integrity: strip(r.integrity),
     findings: strip(r.findings),
