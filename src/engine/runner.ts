@@ -114,6 +114,16 @@ export async function runPlan(plan: Plan, opts: RunOptions = {}): Promise<RunRes
   }
 }
 
+/** started tells the caller that sending starts, and from now on hands it `snapshot()` about once a second. */
+export function started(ctx: RunContext, snapshot: () => Snapshot): void {
+  const { opts, target, runId } = ctx
+  opts.onStart?.({ url: target.url, runId, builtin: target.builtin })
+  const onSnapshot = opts.onSnapshot
+  if (onSnapshot === undefined) return
+  const timer = setInterval(() => onSnapshot(snapshot()), opts.snapshotMs ?? 1000)
+  ctx.cleanups.push(() => clearInterval(timer))
+}
+
 /** sendHere sends the whole schedule from this thread. */
 async function sendHere(ctx: RunContext, users: Users): Promise<Sending> {
   const { plan, clock, stop, target, runId, opts } = ctx
@@ -129,12 +139,7 @@ async function sendHere(ctx: RunContext, users: Users): Promise<Sending> {
   const t0 = clock.now() + LEAD_MS
   recorder.start(t0)
   const unwatch = checks.watch({ recorder, clock, t0, onFail: ctx.fail })
-  opts.onStart?.({ url: target.url, runId, builtin: target.builtin })
-  if (opts.onSnapshot) {
-    const onSnapshot = opts.onSnapshot
-    const timer = setInterval(() => onSnapshot(recorder.snapshot(clock.now())), opts.snapshotMs ?? 1000)
-    ctx.cleanups.push(() => clearInterval(timer))
-  }
+  started(ctx, () => recorder.snapshot(clock.now()))
   const health = new HealthMonitor()
   const dispatched = await Promise.all(plan.actors.map((_, i) => dispatch(plan, i, actors[i]!, t0, clock, stop.signal, recorder)))
   unwatch()

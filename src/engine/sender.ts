@@ -135,7 +135,7 @@ export class Sender implements RequestStream {
     x.start(this.pools[req.source]!, req)
   }
 
-  /** sources is the number of connection pools (source addresses), the default one included. */
+  /** sourceCount is the number of connection pools (source addresses), the default one included. */
   get sourceCount(): number {
     return this.pools.length
   }

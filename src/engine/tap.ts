@@ -142,6 +142,8 @@ export class Replay implements RequestStream {
   private readonly sourceOf = new Map<string, number>()
   private readonly observers: Observer[] = []
   private hook: SentHook | null = null
+  /** Whether the hook asked for the rate-limit headers: the workers' exchanges must then read them. */
+  rateHeaders = false
   private readonly outcome: Outcome & { retryAfter: number; remaining: number } = {
     status: 0, error: null, sentAt: 0, endedAt: 0, bytes: 0, body: undefined, retryAfter: -1, remaining: -1,
   }
@@ -150,8 +152,9 @@ export class Replay implements RequestStream {
     this.queues = Array.from({ length: workers }, () => ({ chunks: [], at: 0, asOf: -Infinity, sources: [] }))
   }
 
-  onSent(hook: SentHook): void {
+  onSent(hook: SentHook, opts: { rateHeaders: boolean }): void {
     this.hook = hook
+    this.rateHeaders = opts.rateHeaders
   }
 
   observe(o: Observer): void {

@@ -3,14 +3,14 @@ import type { Users } from '../identities/users.js'
 import { Templates } from '../actors/requests.js'
 import { ExitCode, LikebenchError, type ExitCodeValue } from '../errors.js'
 import { addEncoded, histogram, stats } from '../metrics/hdr.js'
-import type { EncodedRecorder, Snapshot } from '../metrics/recorder.js'
+import type { EncodedRecorder, Recorder, RecorderSummary, Snapshot } from '../metrics/recorder.js'
 import type { Stats } from '../result.js'
 import type { Plan } from '../scenarios/types.js'
 import { hrtimeMs } from '../target/arrivals.js'
 import { RunChecks } from '../verdicts/checks.js'
 import { HealthMonitor } from './health.js'
 import { inertSends, makeActors, newRecorder } from './machinery.js'
-import type { RunContext, Sending } from './runner.js'
+import { started, type RunContext, type Sending } from './runner.js'
 import { Replay } from './tap.js'
 import { planWarmupBudget } from './warmup.js'
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js'
@@ -39,7 +39,6 @@ export async function sendFromWorkers(ctx: RunContext, users: Users, workers: nu
   ctx.cleanups.push(() => recorder.destroy())
   const actors = makeActors(plan, users, templates, recorder, inertSends, clock)
   const live = new LiveFigures(plan, workers)
-  ctx.cleanups.push(() => live.destroy())
   const replay = new Replay(workers)
   const budget = planWarmupBudget(plan)
   const base = hrtimeMs() - performance.now()
@@ -65,15 +64,10 @@ export async function sendFromWorkers(ctx: RunContext, users: Users, workers: nu
   checks.attach(replay)
   const t0 = clock.now() + WORKER_LEAD_MS
   recorder.start(t0)
-  pool.start({ type: 'start', t0, tap: checks.watching, rateHeaders: plan.policies.length > 0 })
+  pool.start({ type: 'start', t0, tap: checks.watching, rateHeaders: replay.rateHeaders })
   if (stop.signal.aborted) pool.stop()
   const unwatch = checks.watch({ recorder: live, clock, t0, onFail: ctx.fail })
-  opts.onStart?.({ url: target.url, runId, builtin: target.builtin })
-  if (opts.onSnapshot) {
-    const onSnapshot = opts.onSnapshot
-    const timer = setInterval(() => onSnapshot(live.snapshot()), opts.snapshotMs ?? 1000)
-    ctx.cleanups.push(() => clearInterval(timer))
-  }
+  started(ctx, () => live.snapshot())
   const health = new HealthMonitor()
   const done = await pool.done()
   unwatch()
@@ -230,7 +224,7 @@ class LiveFigures {
     }
   }
 
-  summary(): ReturnType<RecorderLike['summary']> {
+  summary(): RecorderSummary {
     const r = this.merged()
     try {
       return r.summary()
@@ -248,16 +242,9 @@ class LiveFigures {
     }
   }
 
-  destroy(): void {
-    this.snapshots.fill(undefined)
-    this.encoded.fill(undefined)
-  }
-
-  private merged(): RecorderLike {
+  private merged(): Recorder {
     const r = newRecorder(this.plan, 0)
     for (const e of this.encoded) if (e !== undefined) r.addEncoded(e)
     return r
   }
 }
-
-type RecorderLike = ReturnType<typeof newRecorder>

@@ -40,7 +40,7 @@ const batch = (asOf: number, ...rows: number[][]): TapBatch => ({ events: Float6
 /** watch attaches a log of hook and observer calls to a replay. */
 function watch(r: Replay) {
   const log: string[] = []
-  r.onSent((q, at) => (log.push(`sent u${q.user} @${at}`), q.user * 10))
+  r.onSent((q, at) => (log.push(`sent u${q.user} @${at}`), q.user * 10), { rateHeaders: false })
   r.observe((q, o, _i, _a, mark) => log.push(`done u${q.user} ${o.status} mark ${mark} @${o.endedAt}`))
   return log
 }
@@ -79,7 +79,7 @@ describe('Replay', () => {
   it('maps each worker\'s connection pools to one source per local address', () => {
     const r = new Replay(2)
     const sources: Array<string | undefined> = []
-    r.onSent((q) => (sources.push(r.addressOf(q.source)), 0))
+    r.onSent((q) => (sources.push(r.addressOf(q.source)), 0), { rateHeaders: false })
     r.push(0, { events: Float64Array.from([1, 1, 0, 1, 0, 1, 5, 7, -1, 5]), asOf: 2, addresses: [null, '127.0.0.3'] })
     r.push(1, { events: Float64Array.from([1, 2, 0, 2, 0, 2, 6, 7, -1, 6, 1, 3, 1, 3, 0, 0, 6, 7, -1, 6]), asOf: 4, addresses: [null, '127.0.0.2', '127.0.0.3'] })
     r.end(0)
@@ -108,7 +108,9 @@ describe('TapWriter → Replay', () => {
 
     const r = new Replay(1)
     const seen: unknown[] = []
-    r.onSent((q, at) => (seen.push(['sent', q.user, q.token, q.post, q.ip, q.endpoint, r.addressOf(q.source), at]), q.user))
+    r.onSent((q, at) => (seen.push(['sent', q.user, q.token, q.post, q.ip, q.endpoint, r.addressOf(q.source), at]), q.user), { rateHeaders: true })
+    // What the oracle asked of the replay is what the workers' exchanges are told to do.
+    expect(r.rateHeaders).toBe(true)
     r.observe((q, o, _i, _a, mark) => seen.push(['done', q.user, mark, o.status, o.error, o.sentAt, o.endedAt, o.retryAfter, o.remaining]))
     r.push(0, taken)
     r.end(0)
