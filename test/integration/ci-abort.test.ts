@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BIN, runCli, STACK_TRACE } from '../helpers/cli.js'
+import { interruptCli, runCli, STACK_TRACE } from '../helpers/cli.js'
 import { junitCounts, junitSchemaErrors, markdownTables } from '../fixtures/results/index.js'
 
 /** The CI reports of a run that failed, and of one interrupted with Ctrl-C. */
@@ -32,19 +31,11 @@ describe('a failing run', () => {
 
 describe('Ctrl-C', () => {
   it('still writes the requested JUnit and Markdown, marked aborted, and exits 4', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', 'scenarios/quickstart.yaml', '--out', f('abort.json'), '--junit', f('abort.xml'), '--markdown', f('abort.md')], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.stdout.resume()
     // Interrupt once traffic is flowing (the start line comes once the target is up), however long that took.
-    for (let waited = 0; !stderr.includes('likebench: quickstart →') && waited < 15_000; waited += 20) await new Promise((r) => setTimeout(r, 20))
-    await new Promise((r) => setTimeout(r, 700))
-    child.kill('SIGINT')
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    expect(stderr).not.toMatch(STACK_TRACE)
-    expect(code).toBe(4)
+    const r = await interruptCli(['run', 'scenarios/quickstart.yaml', '--out', f('abort.json'), '--junit', f('abort.xml'), '--markdown', f('abort.md')],
+      (out) => out.stderr.includes('likebench: quickstart →'), { thenMs: 700 })
+    expect(r.stderr).not.toMatch(STACK_TRACE)
+    expect(r.code).toBe(4)
     for (const file of ['abort.json', 'abort.xml', 'abort.md']) expect(existsSync(f(file))).toBe(true)
     const xml = read('abort.xml')
     expect(await junitSchemaErrors(xml, 'ant')).toEqual([])

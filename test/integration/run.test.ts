@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runFiles } from '../helpers/run-files.js'
-import { BIN, runCli, STACK_TRACE } from '../helpers/cli.js'
+import { interruptCli, runCli, STACK_TRACE } from '../helpers/cli.js'
 import { bigBodyServer, garbageServer, hangingServer, resettingServer, startServer, type TestServer } from '../helpers/servers.js'
 
 /**
@@ -93,16 +92,9 @@ describe('Ctrl-C', () => {
     const s = await startServer()
     keep(s)
     const out = join(dir, 'abort.json')
-    const child = spawn(process.execPath, [BIN, 'run', scenario('abort', s.origin, '{ kind: organic, rate: { hold: 100/s, for: 30s } }'), '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stdout = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
     // Interrupt once the schedule's traffic is flowing (not the warm-up's reads), however long the CLI took to start.
     const likes = () => s.received.filter((x) => x.method !== 'GET').length
-    for (let waited = 0; likes() < 50 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20))
-    child.kill('SIGINT')
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    const { code, stdout } = await interruptCli(['run', scenario('abort', s.origin, '{ kind: organic, rate: { hold: 100/s, for: 30s } }'), '--out', out], () => likes() >= 50, { readyMs: 10_000 })
     expect(code).toBe(4)
     expect(existsSync(out)).toBe(true)
     const result = readResult(out)

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { RunResult } from '../../src/result.js'
-import { BIN, runCli, STACK_TRACE } from '../helpers/cli.js'
+import { interruptCli, runCli, STACK_TRACE } from '../helpers/cli.js'
 import { runFiles } from '../helpers/run-files.js'
 
 const files = runFiles('likebench-workers-')
@@ -71,16 +70,9 @@ describe('likebench run --workers', () => {
     const file = join(files.dir, 'long.yaml')
     writeFileSync(file, 'name: long\ntarget: builtin\nusers: { count: 2000 }\nactors:\n  organic: { kind: organic, rate: { hold: 300/s, for: 60s } }\n')
     const out = join(files.dir, 'aborted.json')
-    const child = spawn(process.execPath, [BIN, 'run', file, '--workers', '2', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.stdout.resume()
-    for (let waited = 0; !stderr.includes('likebench: long →') && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20))
-    await new Promise((r) => setTimeout(r, 1500))
-    child.kill('SIGINT')
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    expect(stderr).not.toMatch(STACK_TRACE)
-    expect(code).toBe(4)
+    const c = await interruptCli(['run', file, '--workers', '2', '--out', out], (o) => o.stderr.includes('likebench: long →'), { thenMs: 1500, readyMs: 20_000 })
+    expect(c.stderr).not.toMatch(STACK_TRACE)
+    expect(c.code).toBe(4)
     expect(existsSync(out)).toBe(true)
     const r = files.readResult(out)
     expect(r.verdict).toBe('aborted')
