@@ -111,8 +111,16 @@ function idle(): DispatchResult {
   return { sent: 0, dropped: 0, aborted: false, inFlight: new InFlight(0) }
 }
 
-/** drain waits for requests still in flight, at most `ms`; the pools' close aborts whatever is left. */
-export async function drain(dispatched: DispatchResult[], ms: number): Promise<void> {
+/** ABORT_DRAIN_MS bounds how long an aborted run waits for requests still in flight. */
+const ABORT_DRAIN_MS = 2000
+
+/**
+ * drain waits for requests still in flight; the pools' close then aborts whatever is left, and
+ * those requests are still recorded (as aborted). A request queued behind a full pool can take
+ * two timeouts, so a finished schedule waits that long plus a second; an aborted one 2 s.
+ */
+export async function drain(dispatched: DispatchResult[], plan: Plan, aborted: boolean): Promise<void> {
+  const ms = aborted ? ABORT_DRAIN_MS : 2 * plan.target.timeoutMs + 1000
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))
   await Promise.race([Promise.all(dispatched.map((d) => d.inFlight.idle())), timeout])

@@ -45,8 +45,6 @@ export interface RunOptions {
 
 /** LEAD_MS is how far ahead of now the shared start time is set, so every actor starts on schedule. */
 const LEAD_MS = 20
-/** ABORT_DRAIN_MS bounds how long an aborted run waits for requests still in flight. */
-const ABORT_DRAIN_MS = 2000
 
 /** RunContext is one run's shared state while it sends. */
 export interface RunContext {
@@ -143,9 +141,7 @@ async function sendHere(ctx: RunContext, users: Users): Promise<Sending> {
   const health = new HealthMonitor()
   const dispatched = await Promise.all(plan.actors.map((_, i) => dispatch(plan, i, actors[i]!, t0, clock, stop.signal, recorder)))
   unwatch()
-  // A request queued behind a full pool can take two timeouts; past that, closing the pools
-  // aborts what is left, and those requests are still recorded (as aborted) before the summary.
-  await drain(dispatched, stop.signal.aborted ? ABORT_DRAIN_MS : 2 * plan.target.timeoutMs + 1000)
+  await drain(dispatched, plan, stop.signal.aborted)
   await sender.close()
   const durationMs = clock.now() - t0
   const after = targetArrivals(target.url, runId, target.builtin && ctx.debugArrivals)

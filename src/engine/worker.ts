@@ -60,9 +60,6 @@ export type FromWorker =
   | { type: 'done'; recorder: EncodedRecorder; dispatchLag: string; loopDelay: Stats; states: ActorState[]; aborted: boolean }
   | { type: 'error'; code: string; message: string; hint: string | undefined; exitCode: number | undefined }
 
-/** ABORT_DRAIN_MS bounds how long an aborted worker waits for requests still in flight (as the runner does). */
-const ABORT_DRAIN_MS = 2000
-
 async function work(d: WorkerInit, port: MessagePort): Promise<void> {
   const post = (m: FromWorker) => port.postMessage(m)
   const shift = hrtimeMs() - performance.now() - d.base
@@ -99,7 +96,7 @@ async function work(d: WorkerInit, port: MessagePort): Promise<void> {
     const health = new HealthMonitor()
     const part = { part: d.part, workers: d.workers }
     const dispatched = go === null ? [] : await Promise.all(plan.actors.map((_, i) => dispatch(plan, i, actors[i]!, t0, clock, stop.signal, recorder, part)))
-    await drain(dispatched, stop.signal.aborted ? ABORT_DRAIN_MS : 2 * plan.target.timeoutMs + 1000)
+    await drain(dispatched, plan, stop.signal.aborted)
     await sender.close()
     for (const t of timers.splice(0)) clearInterval(t)
     if (tap) post({ type: 'events', batch: tap.take() })
