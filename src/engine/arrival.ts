@@ -47,19 +47,13 @@ export interface ArrivalCursor {
   readonly index: number
 }
 
-/** CursorSplit selects every `parts`-th arrival starting at `part`, so parts of one schedule can run apart. */
-export interface CursorSplit {
-  part: number
-  parts: number
-}
-
 /** Schedule is an arrival process over a model: how many requests to expect and a cursor to walk them. */
 export interface Schedule {
   readonly arrivals: Arrivals
   /** Exact count for uniform arrivals; the mean (Λ(end)) for Poisson. */
   readonly expectedCount: number
-  /** cursor starts a fresh walk; with a split it yields only the arrivals n with n % parts === part. */
-  cursor(split?: CursorSplit): ArrivalCursor
+  /** cursor starts a fresh walk (workers split a schedule by identity instead: split.ts). */
+  cursor(): ArrivalCursor
 }
 
 /** UniformSchedule is a Schedule with evenly spaced arrivals, addressable by n. */
@@ -210,30 +204,16 @@ function asSegments(model: ArrivalModel): Segments {
   return model
 }
 
-/** checkSplit validates a split and returns [first index, stride]. */
-function checkSplit(split: CursorSplit | undefined): [number, number] {
-  if (split === undefined) return [0, 1]
-  const { part, parts } = split
-  if (!Number.isInteger(parts) || parts < 1 || !Number.isInteger(part) || part < 0 || part >= parts) {
-    throw new RangeError(`bad split ${part}/${parts}: need integers 0 ≤ part < parts`)
-  }
-  return [part, parts]
-}
-
-/** UniformCursor walks n = part, part + parts, … and keeps a segment hint, so each step is O(1) amortised. */
+/** UniformCursor walks n = 0, 1, 2, … and keeps a segment hint, so each step is O(1) amortised. */
 class UniformCursor implements ArrivalCursor {
   index = -1
-  private n: number
+  private n = 0
   private seg = 0
 
   constructor(
     private readonly m: Segments,
     private readonly count: number,
-    first: number,
-    private readonly stride: number,
-  ) {
-    this.n = first
-  }
+  ) {}
 
   next(): number | undefined {
     const n = this.n
@@ -241,7 +221,7 @@ class UniformCursor implements ArrivalCursor {
     const i = this.m.segFrom(n, this.seg)
     if (i < 0) return undefined
     this.seg = i
-    this.n = n + this.stride
+    this.n = n + 1
     this.index = n
     return this.m.timeIn(i, n)
   }
@@ -264,10 +244,7 @@ export function uniformSchedule(model: ArrivalModel): UniformSchedule {
     count,
     expectedCount: count,
     dueMs: (n) => (n >= 0 && n < count ? m.inverse(n) : undefined),
-    cursor(split) {
-      const [first, stride] = checkSplit(split)
-      return new UniformCursor(m, count, first, stride)
-    },
+    cursor: () => new UniformCursor(m, count),
   }
 }
 
@@ -281,8 +258,6 @@ class PoissonCursor implements ArrivalCursor {
   constructor(
     private readonly m: Segments,
     private readonly key: number,
-    private readonly first: number,
-    private readonly stride: number,
   ) {}
 
   next(): number | undefined {
@@ -296,7 +271,6 @@ class PoissonCursor implements ArrivalCursor {
       if (i < 0) return undefined
       this.seg = i
       this.k = k + 1
-      if (k % this.stride !== this.first) continue
       this.index = k
       return this.m.timeIn(i, this.sum)
     }
@@ -311,10 +285,7 @@ export function poissonSchedule(model: ArrivalModel, seed: number, stream: numbe
   return {
     arrivals: 'poisson',
     expectedCount: m.expectedCount,
-    cursor(split) {
-      const [first, stride] = checkSplit(split)
-      return new PoissonCursor(m, key, first, stride)
-    },
+    cursor: () => new PoissonCursor(m, key),
   }
 }
 

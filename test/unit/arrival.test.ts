@@ -107,15 +107,6 @@ describe('uniform arrivals: request n is due at Λ⁻¹(n)', () => {
     expect(dues(stages)).toEqual([0, 10_500])
   })
 
-  it('splits into parts that together are exactly the whole', () => {
-    const s = uniformSchedule(arrivalModel([ramp(0, 300, 2000), hold(300, 1000)]))
-    const whole = drain(s.cursor())
-    const parts = [0, 1, 2].flatMap((part) => drain(s.cursor({ part, parts: 3 })))
-    parts.sort((a, b) => a[0] - b[0])
-    expect(parts).toEqual(whole)
-    expect(() => s.cursor({ part: 3, parts: 3 })).toThrow(RangeError)
-  })
-
   it('answers undefined past the end', () => {
     const s = uniformSchedule(arrivalModel([hold(10, 1000)]))
     expect(s.dueMs(10)).toBeUndefined()
@@ -214,14 +205,6 @@ describe('poisson arrivals: request n is due at Λ⁻¹(S_n)', () => {
     got.forEach(([n], i) => expect(n).toBe(i))
     for (let i = 1; i < got.length; i++) expect(got[i]![1]).toBeGreaterThanOrEqual(got[i - 1]![1])
     for (const [, t] of got) expect(stages[model.stageAt(t)!]!.kind).toBe('hold')
-  })
-
-  it('splits into parts that together are exactly the whole', () => {
-    const s = poissonSchedule(arrivalModel([hold(300, 2000)]), 5, stream)
-    const whole = drain(s.cursor())
-    const parts = [0, 1].flatMap((part) => drain(s.cursor({ part, parts: 2 })))
-    parts.sort((a, b) => a[0] - b[0])
-    expect(parts).toEqual(whole)
   })
 
   it('is chosen by schedule() from the plan', () => {
